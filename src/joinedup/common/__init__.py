@@ -1,0 +1,1 @@
+"""Shared building blocks for the Django apps: restricted querysets and period fields."""

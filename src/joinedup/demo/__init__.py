@@ -1,0 +1,1 @@
+"""The demonstration partnership, built from real public data shipped in the package."""

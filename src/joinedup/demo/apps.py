@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "joinedup.demo"
+    verbose_name = "Demonstration partnership"

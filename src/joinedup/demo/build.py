@@ -1,0 +1,203 @@
+"""Build the demonstration partnership: places, partners, bodies, people and the strategy.
+
+Every step is an upsert keyed on a natural key (a code, slug or username), so building
+twice leaves the database exactly as building once did, and records no change the second
+time. Figures, targets and milestones are in ``figures.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models
+
+from joinedup.demo.sources import DemoSources
+from joinedup.partnership.models import Body, Membership, Organisation, Person
+from joinedup.places.models import Area
+from joinedup.strategy.models import Indicator, Outcome, PathwayAction, Strategy, Theme
+
+OFFICERS_GROUP = "Partnership officers"
+OFFICER_PERMISSIONS = [
+    ("partnership", "view_all_data"),
+    ("partnership", "manage_framework"),
+    *[(app, f"{action}_{model}") for app, model in (
+        ("strategy", "strategy"), ("strategy", "theme"), ("strategy", "outcome"),
+        ("strategy", "indicator"), ("strategy", "target"), ("strategy", "milestone"),
+        ("strategy", "pathwayaction"), ("partnership", "organisation"),
+        ("partnership", "body"), ("partnership", "membership"), ("partnership", "person"),
+        ("places", "area"), ("returns", "datavalue"),
+    ) for action in ("view", "add", "change")],
+    ("history", "view_change"),
+]
+
+
+def upsert(model: type[models.Model], lookup: dict, values: dict) -> models.Model:
+    """Create or update one row, saving only when something differs."""
+    obj = model._default_manager.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.save()
+        return obj
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    if changed:
+        obj.save()
+    return obj
+
+
+def set_many(manager, wanted: list) -> None:
+    """Make a many-to-many relation hold exactly ``wanted``, touching it only if needed."""
+    if {obj.pk for obj in manager.all()} != {obj.pk for obj in wanted}:
+        manager.set(wanted)
+
+
+class FrameworkBuilder:
+    """Builds everything except the figures; each method returns a lookup for later steps."""
+
+    def __init__(self, sources: DemoSources, tick: Callable[[str], None] = lambda _: None):
+        self.sources = sources
+        self.catalogue = sources.catalogue
+        self.tick = tick
+
+    def areas(self) -> dict[str, Area]:
+        boundaries = self.sources.boundaries
+        built: dict[str, Area] = {}
+        for row in self.sources.areas:
+            built[row["code"]] = upsert(Area, {"code": row["code"]}, {
+                "name": row["name"],
+                "level": row["level"],
+                "parent": built.get(row["parent"]) if row["parent"] else None,
+                "boundary": boundaries.get(row["code"]),
+                "imd_rank": int(row["imd_rank"]) if row.get("imd_rank") else None,
+                "imd_decile": int(row["imd_decile"]) if row.get("imd_decile") else None,
+            })
+        self.tick("places")
+        return built
+
+    def organisations(self) -> dict[str, Organisation]:
+        built = {
+            item["slug"]: upsert(Organisation, {"slug": item["slug"]}, {
+                "name": item["name"],
+                "short_name": item.get("short_name", ""),
+                "sector": item["sector"],
+            })
+            for item in self.catalogue["organisation"]
+        }
+        self.tick("partners")
+        return built
+
+    def bodies(self, areas: dict[str, Area]) -> dict[str, Body]:
+        built: dict[str, Body] = {}
+        for item in self.catalogue["body"]:
+            built[item["slug"]] = upsert(Body, {"slug": item["slug"]}, {
+                "name": item["name"],
+                "kind": item["kind"],
+                "parent": built.get(item.get("parent")),
+                "purpose": item.get("purpose", ""),
+                "area": areas.get(item.get("area")),
+                "order": item.get("order", 0),
+            })
+        self.tick("bodies")
+        return built
+
+    def people(self, organisations, bodies) -> dict[str, Person]:
+        officers = self._officers_group()
+        built: dict[str, Person] = {}
+        for item in self.catalogue["person"]:
+            person = upsert(Person, {"username": item["username"]}, {
+                "first_name": item["first_name"],
+                "last_name": item["last_name"],
+                "job_title": item.get("job_title", ""),
+                "organisation": organisations[item["organisation"]],
+                "email": f"{item['username']}@example.org",
+                "is_staff": bool(item.get("officer")),
+            })
+            password = item.get("password")
+            if password and not person.check_password(password):
+                person.set_password(password)
+                person.save(update_fields=["password"])
+            elif not password and person.has_usable_password():
+                person.set_unusable_password()
+                person.save(update_fields=["password"])
+            if item.get("officer") and not person.groups.filter(pk=officers.pk).exists():
+                person.groups.add(officers)
+            for body_slug, role in item.get("memberships", []):
+                upsert(Membership, {"body": bodies[body_slug], "person": person}, {
+                    "organisation": person.organisation, "role": role,
+                })
+            built[item["username"]] = person
+        self.tick("people")
+        return built
+
+    def _officers_group(self) -> Group:
+        group, _ = Group.objects.get_or_create(name=OFFICERS_GROUP)
+        wanted = [
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in OFFICER_PERMISSIONS
+        ]
+        set_many(group.permissions, wanted)
+        return group
+
+    def strategy(self, areas, organisations, bodies) -> dict[str, Indicator]:
+        spec = self.catalogue["strategy"]
+        partnership = self.catalogue["partnership"]
+        strategy = upsert(Strategy, {"slug": spec["slug"]}, {
+            "name": spec["name"],
+            "kind": spec["kind"],
+            "starts": dt.date.fromisoformat(spec["starts"]),
+            "ends": dt.date.fromisoformat(spec["ends"]),
+            "area": areas[partnership["home_area"]],
+            "vision": spec.get("vision", ""),
+        })
+        set_many(strategy.comparators, [areas[c] for c in partnership["comparators"]])
+        outcomes: dict[str, Outcome] = {}
+        for order, item in enumerate(self.catalogue["theme"]):
+            theme = upsert(Theme, {"slug": item["slug"]}, {
+                "strategy": strategy,
+                "name": item["name"],
+                "cross_cutting": item.get("cross_cutting", False),
+                "body": bodies[item["body"]],
+                "summary": item.get("summary", ""),
+                "order": order,
+            })
+            for position, title in enumerate(item["outcomes"]):
+                outcomes[title] = upsert(Outcome, {"theme": theme, "title": title},
+                                         {"order": position})
+        indicators = {}
+        for item in self.catalogue["indicator"]:
+            outcome = outcomes[item["outcome"]]
+            indicator = upsert(Indicator, {"code": item["code"]}, {
+                "slug": item["code"].lower().replace(" ", "-"),
+                "outcome": outcome,
+                "title": item["title"],
+                "definition": item["definition"],
+                "unit": item["unit"],
+                "decimals": item["decimals"],
+                "allows_negative": item.get("allows_negative", False),
+                "polarity": item["polarity"],
+                "frequency": item["frequency"],
+                "kind": item["kind"],
+                "source": item["source"],
+                "owner": organisations[item["owner"]],
+                "lead_body": bodies[item.get("lead_body")] if item.get("lead_body")
+                else outcome.theme.body,
+                "visibility": item.get("visibility", "public"),
+                "area_levels": [],
+            })
+            set_many(indicator.shared_with,
+                     [organisations[slug] for slug in item.get("shared_with", [])])
+            indicators[item["code"]] = indicator
+        for item in self.catalogue.get("action", []):
+            upsert(PathwayAction, {"outcome": outcomes[item["outcome"]], "title": item["title"]}, {
+                "lead": organisations[item["lead"]],
+                "due": dt.date.fromisoformat(item["due"]),
+                "status": item["status"],
+                "progress": item["progress"],
+            })
+        self.tick("strategy")
+        return indicators

@@ -1,0 +1,1 @@
+"""The partnership: partner organisations, the bodies that form its layers, and their people."""

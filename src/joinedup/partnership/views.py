@@ -1,0 +1,80 @@
+"""The partnership overview and the page of each body."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, render
+
+from joinedup.partnership.models import (
+    BROAD_SECTOR,
+    SECTOR_CHOICES,
+    Body,
+    Membership,
+    Organisation,
+)
+from joinedup.places.models import Area
+from joinedup.strategy.models import Indicator, Outcome, Strategy, Theme
+
+
+def overview(request):
+    user = request.user
+    strategy = Strategy.objects.visible_to(user).select_related("area").first()
+    indicators = Indicator.objects.visible_to(user)
+    themes = (
+        Theme.objects.visible_to(user)
+        .select_related("body")
+        .annotate(outcome_count=Count("outcomes", distinct=True))
+        .order_by("order", "name")
+    )
+    counts_by_theme = dict(
+        indicators.values_list("outcome__theme").annotate(n=Count("pk")).values_list(
+            "outcome__theme", "n"
+        )
+    )
+    for theme in themes:
+        theme.indicator_count = counts_by_theme.get(theme.pk, 0)
+    bodies = Body.objects.visible_to(user).annotate(
+        member_count=Count("memberships", distinct=True)
+    )
+    layers = bodies.layers()
+    organisations = Organisation.objects.visible_to(user)
+    sectors: dict[str, list[Organisation]] = {group: [] for group, _ in SECTOR_CHOICES}
+    for organisation in organisations:
+        sectors[BROAD_SECTOR[organisation.sector]].append(organisation)
+    sectors = {group: members for group, members in sectors.items() if members}
+    context = {
+        "strategy": strategy,
+        "themes": themes,
+        "layers": layers,
+        "sectors": sectors,
+        "counts": {
+            "themes": len(themes),
+            "outcomes": Outcome.objects.visible_to(user).count(),
+            "indicators": indicators.count(),
+            "partners": organisations.count(),
+            "bodies": bodies.count(),
+            "areas": Area.objects.visible_to(user).filter(level="ward").count(),
+        },
+    }
+    return render(request, "partnership/overview.html", context)
+
+
+def body(request, slug):
+    user = request.user
+    body = get_object_or_404(
+        Body.objects.visible_to(user).select_related("parent", "area"), slug=slug
+    )
+    memberships = Membership.objects.visible_to(user).filter(body=body).select_related(
+        "person", "organisation"
+    )
+    themes = Theme.objects.visible_to(user).filter(body=body).prefetch_related(
+        Prefetch("outcomes", queryset=Outcome.objects.order_by("order", "title"))
+    )
+    context = {
+        "body": body,
+        "children": Body.objects.visible_to(user).filter(parent=body).order_by("order", "name"),
+        "memberships": memberships,
+        "themes": themes,
+        "led_indicators": Indicator.objects.visible_to(user).filter(lead_body=body),
+    }
+    return render(request, "partnership/body.html", context)

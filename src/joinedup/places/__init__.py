@@ -1,0 +1,1 @@
+"""Places: ONS-coded areas in a tree, with boundaries and deprivation."""

@@ -1,0 +1,1 @@
+"""Reports: charts and maps now; board packs (HTML, PDF, Excel) later."""

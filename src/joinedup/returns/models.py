@@ -1,0 +1,89 @@
+"""Data values: one figure for one indicator, in one area, for one period."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from joinedup.common.periods import PeriodFields
+from joinedup.common.querysets import partner_organisation_id, sees_everything
+from joinedup.history.recording import ChangeRecorded
+from joinedup.strategy.querysets import IndicatorChildQuerySet
+
+
+class DataValueQuerySet(IndicatorChildQuerySet):
+    def visible_to(self, user):
+        """Approved values of visible indicators; unapproved ones only to their owner.
+
+        A figure still in draft, submitted or returned is the owner's working copy: the
+        partnership officers see it, and so do people from the owning organisation.
+        """
+        visible = super().visible_to(user)
+        if sees_everything(user):
+            return visible
+        organisation = partner_organisation_id(user)
+        approved = Q(state=DataValue.State.APPROVED)
+        if organisation is None:
+            return visible.filter(approved)
+        return visible.filter(approved | Q(indicator__owner_id=organisation))
+
+
+class DataValue(ChangeRecorded, PeriodFields):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned"
+
+    indicator = models.ForeignKey(
+        "strategy.Indicator", on_delete=models.PROTECT, related_name="values"
+    )
+    area = models.ForeignKey("places.Area", on_delete=models.PROTECT, related_name="values")
+    value = models.FloatField()
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
+    lower_ci = models.FloatField(
+        null=True, blank=True, verbose_name="lower 95% confidence limit"
+    )
+    upper_ci = models.FloatField(
+        null=True, blank=True, verbose_name="upper 95% confidence limit"
+    )
+    note = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    returned_reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised on every change, so a stale edit can be refused."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DataValueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indicator", "area", "period_start", "period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "area", "period_start", "period_end"],
+                name="one_value_per_indicator_area_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True)
+                | Q(denominator__isnull=True)
+                | Q(numerator__lte=models.F("denominator")),
+                name="numerator_not_above_denominator",
+            ),
+        ]
+        indexes = [models.Index(fields=["area", "indicator", "period_start"])]
+
+    def __str__(self):
+        return f"{self.indicator.code} {self.area.name} {self.period}: {self.value}"

@@ -1,0 +1,182 @@
+"""Django settings, every one of them read from the environment through ``joinedup.env``.
+
+| variable | default | meaning |
+|---|---|---|
+| ``DEBUG`` | off | Django's debug pages; never on a public server |
+| ``SECRET_KEY`` | none | required unless ``DEBUG`` is on (``make run`` generates one in ``var/``) |
+| ``DATABASE_URL`` | ``sqlite:///<data dir>/joinedup.sqlite3`` | ``postgres://user:pass@host:port/name`` selects PostgreSQL |
+| ``JOINEDUP_DATA_DIR`` | ``./var`` | where the SQLite file, collected static files and caches live |
+| ``ALLOWED_HOSTS`` | ``127.0.0.1,localhost`` | comma-separated host names the site answers to |
+| ``CSRF_TRUSTED_ORIGINS`` | empty | comma-separated origins, for serving behind a proxy |
+| ``HTTPS`` | off | secure cookies and trust ``X-Forwarded-Proto`` from the proxy |
+| ``TIME_ZONE`` | ``Europe/London`` | |
+| ``LOG_LEVEL`` | ``INFO`` | |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from joinedup.env import (
+    SettingError,
+    env_bool,
+    env_choice,
+    env_list,
+    env_path,
+    env_str,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = env_path("JOINEDUP_DATA_DIR", Path.cwd() / "var")
+
+DEBUG = env_bool("DEBUG", False)
+TESTING = "PYTEST_VERSION" in os.environ
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if DEBUG or TESTING:
+        # A throwaway key: sessions do not survive a restart, which is fine for these uses.
+        SECRET_KEY = secrets.token_urlsafe(50)
+    else:
+        raise SettingError(
+            "SECRET_KEY must be set when DEBUG is off. `make run` generates one in "
+            "var/secret_key; on a server, set it from your secret store."
+        )
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+HTTPS = env_bool("HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+
+def _database() -> dict:
+    default = f"sqlite:///{DATA_DIR / 'joinedup.sqlite3'}"
+    url = env_str("DATABASE_URL") or default
+    if not url.startswith(("sqlite:", "postgres:", "postgresql:")):
+        raise SettingError(
+            "DATABASE_URL must start with sqlite:// or postgres://, not "
+            f"{url.split(':', 1)[0]!r}"
+        )
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if config["ENGINE"].endswith("sqlite3"):
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "joinedup.web",
+    "joinedup.history",
+    "joinedup.partnership",
+    "joinedup.places",
+    "joinedup.strategy",
+    "joinedup.returns",
+    "joinedup.reports",
+    "joinedup.demo",
+]
+
+AUTH_USER_MODEL = "partnership.Person"
+LOGIN_URL = "web:sign-in"
+LOGIN_REDIRECT_URL = "partnership:overview"
+LOGOUT_REDIRECT_URL = "partnership:overview"
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "joinedup.history.middleware.ChangeContextMiddleware",
+]
+
+ROOT_URLCONF = "joinedup.urls"
+WSGI_APPLICATION = "joinedup.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "joinedup.web.context_processors.site",
+            ],
+        },
+    }
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the apps' static folders as well, so a fresh checkout works before
+# collectstatic has run; collected files are used when present.
+WHITENOISE_USE_FINDERS = True
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "joinedup",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+
+LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+JOINEDUP_SERVICE_NAME = env_str("JOINEDUP_SERVICE_NAME", "JoinedUp")

@@ -1,0 +1,1 @@
+"""The strategy: themes, outcomes, indicators, targets, milestones and pathway actions."""

@@ -1,0 +1,69 @@
+from django.contrib import admin
+
+from joinedup.strategy.models import (
+    Indicator,
+    Milestone,
+    Outcome,
+    PathwayAction,
+    Strategy,
+    Target,
+    Theme,
+)
+
+
+@admin.register(Strategy)
+class StrategyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "starts", "ends", "area"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["area", "comparators"]
+
+
+class OutcomeInline(admin.TabularInline):
+    model = Outcome
+    extra = 0
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "strategy", "cross_cutting", "body", "order"]
+    list_filter = ["strategy", "cross_cutting"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [OutcomeInline]
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = ["title", "theme", "order"]
+    list_filter = ["theme"]
+    search_fields = ["title"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "polarity", "frequency", "owner", "visibility"]
+    list_filter = ["visibility", "polarity", "kind", "frequency", "owner", "outcome__theme"]
+    search_fields = ["code", "title", "definition"]
+    prepopulated_fields = {"slug": ["code"]}
+    autocomplete_fields = ["outcome", "owner", "lead_body", "shared_with"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["period", "value"]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "area", "period", "value", "kind", "illustrative"]
+    list_filter = ["kind", "illustrative"]
+    search_fields = ["indicator__code", "indicator__title"]
+    autocomplete_fields = ["indicator", "area"]
+    inlines = [MilestoneInline]
+
+
+@admin.register(PathwayAction)
+class PathwayActionAdmin(admin.ModelAdmin):
+    list_display = ["title", "outcome", "lead", "due", "status", "progress"]
+    list_filter = ["status", "lead"]
+    search_fields = ["title"]

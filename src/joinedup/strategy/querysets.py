@@ -1,0 +1,52 @@
+"""Who may see which indicators, and everything that hangs off an indicator."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q
+
+from joinedup.common.querysets import (
+    RestrictedQuerySet,
+    partner_organisation_id,
+    sees_everything,
+)
+
+
+class IndicatorQuerySet(RestrictedQuerySet):
+    def visible_to(self, user):
+        """Keep the indicators ``user`` may see.
+
+        - officers and administrators: everything;
+        - anonymous visitors: public indicators;
+        - people from a partner organisation: public and partners-only indicators, and
+          restricted ones their organisation owns or that are shared with it.
+        """
+        if sees_everything(user):
+            return self
+        public = Q(visibility="public")
+        organisation = partner_organisation_id(user)
+        if organisation is None:
+            return self.filter(public)
+        shared = self.model.shared_with.through.objects.filter(
+            indicator_id=OuterRef("pk"), organisation_id=organisation
+        )
+        return self.filter(
+            public | Q(visibility="partners") | Q(owner_id=organisation) | Q(Exists(shared))
+        )
+
+
+class IndicatorChildQuerySet(RestrictedQuerySet):
+    """Targets, values and the like: visible exactly when their indicator is."""
+
+    indicator_path = "indicator"
+
+    def visible_to(self, user):
+        if sees_everything(user):
+            return self
+        from joinedup.strategy.models import Indicator
+
+        visible = Indicator.objects.visible_to(user).values("pk")
+        return self.filter(**{f"{self.indicator_path}__in": visible})
+
+
+class MilestoneQuerySet(IndicatorChildQuerySet):
+    indicator_path = "target__indicator"

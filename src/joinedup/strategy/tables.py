@@ -1,0 +1,79 @@
+"""Arrange an indicator's values for pages: by period and area, latest first.
+
+Plain arrangement only; judging the figures (status, trend, SPC, forecasts) belongs to the
+assessment engine, whose stored results the pages will read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from joinedup.places.models import LEVEL_RANK
+
+
+@dataclass
+class PeriodRow:
+    period: str
+    start: object
+    cells: list = field(default_factory=list)
+
+
+def headline_areas(strategy, values) -> list:
+    """The strategy's own area, then its comparators, then England, each once."""
+    present = {value.area_id for value in values}
+    areas = []
+    if strategy is not None:
+        areas.append(strategy.area)
+        comparators = sorted(
+            strategy.comparators.all(), key=lambda a: (-LEVEL_RANK[a.level], a.name)
+        )
+        areas += [a for a in comparators if a.pk != strategy.area_id]
+    return [area for area in areas if area.pk in present]
+
+
+def by_period(values, areas) -> list[PeriodRow]:
+    """Rows of periods (latest first) with one cell per area (None when missing)."""
+    wanted = [area.pk for area in areas]
+    grid: dict[tuple, dict] = {}
+    for value in values:
+        if value.area_id in wanted:
+            grid.setdefault((value.period_start, value.period_end, value.period), {})[
+                value.area_id
+            ] = value
+    rows = []
+    for (start, _end, label), cells in sorted(grid.items(), reverse=True):
+        rows.append(PeriodRow(period=label, start=start, cells=[cells.get(pk) for pk in wanted]))
+    return rows
+
+
+def latest_by_area(values, level: str | None = None) -> list:
+    """Each area's most recent value, optionally only for areas of one level."""
+    latest: dict[int, object] = {}
+    for value in values:
+        if level and value.area.level != level:
+            continue
+        current = latest.get(value.area_id)
+        if current is None or (value.period_start, value.period_end) > (
+            current.period_start, current.period_end
+        ):
+            latest[value.area_id] = value
+    return sorted(latest.values(), key=lambda v: v.area.name)
+
+
+def latest_value(values, area):
+    candidates = [v for v in values if v.area_id == area.pk]
+    return max(candidates, key=lambda v: (v.period_start, v.period_end), default=None)
+
+
+def applicable_target(targets, area, after=None):
+    """The next target for ``area`` not yet passed by ``after`` (a value), else the last."""
+    own = sorted(
+        (t for t in targets if t.area_id == area.pk), key=lambda t: (t.period_end, t.period_start)
+    )
+    if not own:
+        return None
+    if after is not None:
+        for target in own:
+            if target.period_end >= after.period_end:
+                return target
+    return own[-1]

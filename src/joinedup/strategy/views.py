@@ -1,0 +1,155 @@
+"""Themes and indicators: the pages partners and the public read most."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+
+from joinedup.places.models import Area
+from joinedup.reports import charts
+from joinedup.returns.models import DataValue
+from joinedup.strategy import tables
+from joinedup.strategy.models import Indicator, Milestone, Outcome, PathwayAction, Target, Theme
+
+
+def themes(request):
+    user = request.user
+    visible = Indicator.objects.visible_to(user)
+    theme_list = Theme.objects.visible_to(user).select_related("strategy", "body").prefetch_related(
+        Prefetch("outcomes", queryset=Outcome.objects.prefetch_related(
+            Prefetch("indicators", queryset=visible, to_attr="visible_indicators")
+        ))
+    )
+    return render(request, "strategy/themes.html", {"themes": theme_list})
+
+
+def theme(request, slug):
+    user = request.user
+    theme = get_object_or_404(
+        Theme.objects.visible_to(user).select_related("strategy__area", "body"), slug=slug
+    )
+    home = theme.strategy.area
+    indicators = list(
+        Indicator.objects.visible_to(user)
+        .filter(outcome__theme=theme)
+        .select_related("owner", "outcome")
+        .order_by("code")
+    )
+    values = list(
+        DataValue.objects.visible_to(user)
+        .filter(indicator__in=indicators, area=home)
+        .order_by("period_start")
+    )
+    targets = list(Target.objects.visible_to(user).filter(indicator__in=indicators, area=home))
+    rows_by_outcome: dict[int, list] = {}
+    for indicator in indicators:
+        own_values = [v for v in values if v.indicator_id == indicator.pk]
+        latest = tables.latest_value(own_values, home)
+        own_targets = [t for t in targets if t.indicator_id == indicator.pk]
+        for target in own_targets:
+            target.indicator = indicator
+        target = tables.applicable_target(own_targets, home, after=latest)
+        rows_by_outcome.setdefault(indicator.outcome_id, []).append({
+            "indicator": indicator,
+            "latest": latest,
+            "target": target,
+            "against": target.compare(latest.value if latest else None) if target else None,
+        })
+    outcomes = []
+    for outcome in Outcome.objects.filter(theme=theme).order_by("order", "title"):
+        outcome.rows = rows_by_outcome.get(outcome.pk, [])
+        outcome.pathway = (
+            list(PathwayAction.objects.visible_to(user).filter(outcome=outcome).select_related("lead"))
+            if user.is_authenticated else []
+        )
+        outcomes.append(outcome)
+    context = {
+        "theme": theme,
+        "home": home,
+        "outcomes": outcomes,
+        "chair": theme.body.chair() if theme.body and user.is_authenticated else None,
+    }
+    return render(request, "strategy/theme.html", context)
+
+
+def indicators(request):
+    user = request.user
+    indicator_list = (
+        Indicator.objects.visible_to(user)
+        .select_related("outcome__theme", "owner")
+        .order_by("outcome__theme__order", "code")
+    )
+    return render(request, "strategy/indicators.html", {"indicators": indicator_list})
+
+
+def indicator(request, slug):
+    user = request.user
+    indicator = get_object_or_404(
+        Indicator.objects.visible_to(user).select_related(
+            "outcome__theme__strategy__area", "owner", "lead_body"
+        ),
+        slug=slug,
+    )
+    strategy = indicator.outcome.theme.strategy
+    values = list(
+        DataValue.objects.visible_to(user)
+        .filter(indicator=indicator)
+        .select_related("area")
+        .defer("area__boundary")
+    )
+    areas = tables.headline_areas(strategy, values)
+    targets = list(
+        Target.objects.visible_to(user)
+        .filter(indicator=indicator)
+        .select_related("area")
+        .defer("area__boundary")
+        .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("period_start")))
+    )
+    local_levels = [
+        level for level in ("locality", "ward", "lsoa")
+        if any(v.area.level == level for v in values)
+    ]
+    context = {
+        "indicator": indicator,
+        "strategy": strategy,
+        "areas": areas,
+        "rows": tables.by_period(values, areas),
+        "targets": targets,
+        "local": [
+            (Area(level=level).get_level_display(), tables.latest_by_area(values, level))
+            for level in local_levels
+        ],
+        "shared_with": indicator.shared_with.all() if indicator.visibility == "restricted" else [],
+        "chart": _trend_chart(indicator, values, areas, targets),
+    }
+    return render(request, "strategy/indicator.html", context)
+
+
+def _trend_chart(indicator, values, areas, targets):
+    if not areas:
+        return None
+    names = {area.pk: area.name for area in areas}
+    points = [
+        {"period": v.period, "start": v.period_start.isoformat(), "area": names[v.area_id],
+         "value": v.value}
+        for v in values if v.area_id in names
+    ]
+    if len({p["start"] for p in points}) < 2:
+        return None
+    home = areas[0]
+    target_points = [
+        {"period": t.period, "start": t.period_start.isoformat(), "area": home.name,
+         "value": t.value}
+        for t in targets if t.area_id == home.pk
+    ]
+    spec = charts.trend_chart(
+        points, unit=indicator.unit, targets=target_points,
+        area_order=[area.name for area in areas],
+    )
+    label = (
+        f"Line chart of {indicator.title} over time for "
+        f"{', '.join(area.name for area in areas)}"
+        + ("; diamonds mark the targets" if target_points else "")
+        + ". The figures are in the table below."
+    )
+    return charts.render_svg(spec, label=label)

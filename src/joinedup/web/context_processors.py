@@ -1,0 +1,35 @@
+"""What every page's frame needs: the partnership's name and the navigation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+NAVIGATION = [
+    ("Overview", "partnership:overview", ("partnership",)),
+    ("Themes", "strategy:themes", ("strategy:theme",)),
+    ("Indicators", "strategy:indicators", ("strategy:indicator",)),
+    ("Areas", "places:areas", ("places",)),
+]
+
+
+def site(request):
+    from joinedup.partnership.models import Body
+
+    board = Body.objects.filter(parent=None, kind=Body.Kind.BOARD).only("name").first()
+    match = getattr(request, "resolver_match", None)
+    current = f"{match.namespace}:{match.url_name}" if match else ""
+    navigation = [
+        {
+            "text": text,
+            "href": reverse(name),
+            "current": current == name,
+            "active": current != name and any(current.startswith(p) for p in prefixes),
+        }
+        for text, name, prefixes in NAVIGATION
+    ]
+    return {
+        "service_name": settings.JOINEDUP_SERVICE_NAME,
+        "partnership_name": board.name if board else "Your partnership",
+        "navigation": navigation,
+    }
