@@ -53,6 +53,8 @@ def render_svg(spec: dict, *, label: str) -> SafeString:
 
 
 def _label_root(svg: str, label: str) -> str:
+    """Give the root one accessible name; make everything inside it presentational."""
+    svg = re.sub(r'\s(?:role|aria-[a-z]+)="[^"]*"', "", svg)
     attributes = f' role="img" aria-label="{html.escape(label, quote=True)}" focusable="false"'
     return re.sub(r"^<svg\b", "<svg" + attributes, svg, count=1)
 

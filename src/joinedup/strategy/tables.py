@@ -18,17 +18,33 @@ class PeriodRow:
     cells: list = field(default_factory=list)
 
 
+LOCAL_LEVELS = ("locality", "ward", "lsoa")
+
+
 def headline_areas(strategy, values) -> list:
-    """The strategy's own area, then its comparators, then England, each once."""
-    present = {value.area_id for value in values}
-    areas = []
+    """The areas an indicator is reported for, in reading order.
+
+    The strategy's own area first; then any other area the indicator is published for
+    that is not one of its neighbourhoods (a police force area, say); then the
+    comparators, with England last. Localities, wards and LSOAs get tables of their own.
+    """
+    present = {value.area_id: value.area for value in values}
+    comparators = []
+    home_id = None
     if strategy is not None:
-        areas.append(strategy.area)
+        home_id = strategy.area_id
         comparators = sorted(
-            strategy.comparators.all(), key=lambda a: (-LEVEL_RANK[a.level], a.name)
+            (a for a in strategy.comparators.all() if a.pk != home_id),
+            key=lambda a: (-LEVEL_RANK[a.level], a.name),
         )
-        areas += [a for a in comparators if a.pk != strategy.area_id]
-    return [area for area in areas if area.pk in present]
+    comparator_ids = {a.pk for a in comparators}
+    others = sorted(
+        (a for pk, a in present.items()
+         if pk != home_id and pk not in comparator_ids and a.level not in LOCAL_LEVELS),
+        key=lambda a: a.name,
+    )
+    ordered = ([strategy.area] if strategy is not None else []) + others + comparators
+    return [area for area in ordered if area.pk in present]
 
 
 def by_period(values, areas) -> list[PeriodRow]:

@@ -28,7 +28,8 @@ def theme(request, slug):
     theme = get_object_or_404(
         Theme.objects.visible_to(user).select_related("strategy__area", "body"), slug=slug
     )
-    home = theme.strategy.area
+    strategy = theme.strategy
+    home = strategy.area
     indicators = list(
         Indicator.objects.visible_to(user)
         .filter(outcome__theme=theme)
@@ -37,20 +38,25 @@ def theme(request, slug):
     )
     values = list(
         DataValue.objects.visible_to(user)
-        .filter(indicator__in=indicators, area=home)
-        .order_by("period_start")
+        .filter(indicator__in=indicators)
+        .exclude(area__level__in=tables.LOCAL_LEVELS)
+        .select_related("area")
+        .defer("area__boundary")
     )
-    targets = list(Target.objects.visible_to(user).filter(indicator__in=indicators, area=home))
+    targets = list(Target.objects.visible_to(user).filter(indicator__in=indicators))
     rows_by_outcome: dict[int, list] = {}
     for indicator in indicators:
         own_values = [v for v in values if v.indicator_id == indicator.pk]
-        latest = tables.latest_value(own_values, home)
+        headline = tables.headline_areas(strategy, own_values)
+        area = headline[0] if headline else home
+        latest = tables.latest_value(own_values, area)
         own_targets = [t for t in targets if t.indicator_id == indicator.pk]
         for target in own_targets:
             target.indicator = indicator
-        target = tables.applicable_target(own_targets, home, after=latest)
+        target = tables.applicable_target(own_targets, area, after=latest)
         rows_by_outcome.setdefault(indicator.outcome_id, []).append({
             "indicator": indicator,
+            "area": area,
             "latest": latest,
             "target": target,
             "against": target.compare(latest.value if latest else None) if target else None,
@@ -106,8 +112,7 @@ def indicator(request, slug):
         .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("period_start")))
     )
     local_levels = [
-        level for level in ("locality", "ward", "lsoa")
-        if any(v.area.level == level for v in values)
+        level for level in tables.LOCAL_LEVELS if any(v.area.level == level for v in values)
     ]
     context = {
         "indicator": indicator,

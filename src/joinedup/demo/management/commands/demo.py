@@ -65,3 +65,17 @@ class Command(BaseCommand):
             f"{counts['created']} added, {counts['changed']} changed, "
             f"{counts['unchanged']} already up to date."
         )
+        self.stdout.write("\nSign in as any of these demonstration people:")
+        for person in sources.catalogue["person"]:
+            if person.get("password"):
+                self.stdout.write(
+                    f"  {person['username']:<16} password {person['password']:<20} "
+                    f"{person['job_title']}, {_organisation_name(sources, person)}"
+                )
+
+
+def _organisation_name(sources: DemoSources, person: dict) -> str:
+    for organisation in sources.catalogue["organisation"]:
+        if organisation["slug"] == person["organisation"]:
+            return organisation.get("short_name") or organisation["name"]
+    return person["organisation"]
