@@ -187,7 +187,6 @@ class FrameworkBuilder:
                 "lead_body": bodies[item.get("lead_body")] if item.get("lead_body")
                 else outcome.theme.body,
                 "visibility": item.get("visibility", "public"),
-                "area_levels": [],
             })
             set_many(indicator.shared_with,
                      [organisations[slug] for slug in item.get("shared_with", [])])

@@ -17,6 +17,7 @@ import polars as pl
 
 from joinedup.core.periods import Period, parse_period
 from joinedup.history.recording import record_bulk
+from joinedup.places.models import Level
 from joinedup.returns.models import DataValue
 from joinedup.strategy.models import Indicator, Milestone, Target
 
@@ -68,6 +69,19 @@ def build_values(values: pl.DataFrame, indicators: dict[str, Indicator], areas) 
     )
     record_bulk(created=to_create, updated=to_update)
     return {"created": len(to_create), "changed": len(to_update), "unchanged": unchanged}
+
+
+def record_area_levels(values: pl.DataFrame, indicators: dict[str, Indicator], areas) -> None:
+    """Set each indicator's ``area_levels`` to the levels its figures are published for."""
+    levels: dict[str, set[str]] = {}
+    for code, area in values.select("indicator", "area").unique().iter_rows():
+        levels.setdefault(code, set()).add(areas[area].level)
+    order = [level.value for level in Level]
+    for code, indicator in indicators.items():
+        wanted = sorted(levels.get(code, ()), key=order.index)
+        if indicator.area_levels != wanted:
+            indicator.area_levels = wanted
+            indicator.save(update_fields=["area_levels"])
 
 
 def improvement_rate(code: str) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404, render
 
 from joinedup.places.maps import map_for
-from joinedup.places.models import LEVEL_RANK, Area
+from joinedup.places.models import LEVEL_RANK, Area, Level
 from joinedup.reports import charts
 from joinedup.returns.models import DataValue
 from joinedup.strategy.models import Strategy
@@ -20,7 +20,7 @@ def areas(request):
         if area.level != "lsoa":
             by_level.setdefault(area.level, []).append(area)
     levels = [
-        (Area(level=level).get_level_display(), by_level[level])
+        (Level(level).label, by_level[level])
         for level in sorted(by_level, key=LEVEL_RANK.get)
     ]
     comparators = list(strategy.comparators.all()) if strategy else []

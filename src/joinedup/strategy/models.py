@@ -165,10 +165,11 @@ class Indicator(ChangeRecorded):
     def theme(self) -> Theme:
         return self.outcome.theme
 
-    def format_value(self, value) -> str:
-        if value is None:
-            return ""
-        return f"{value:,.{self.decimals}f}"
+    def area_level_names(self) -> list[str]:
+        from joinedup.places.models import Level
+
+        return [Level(level).label.lower() for level in self.area_levels if level in Level.values]
+
 
 
 class Target(ChangeRecorded, PeriodFields):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from joinedup.places.models import Area
+from joinedup.places.models import Level
 from joinedup.reports import charts
 from joinedup.returns.models import DataValue
 from joinedup.strategy import tables
@@ -121,7 +121,7 @@ def indicator(request, slug):
         "rows": tables.by_period(values, areas),
         "targets": targets,
         "local": [
-            (Area(level=level).get_level_display(), tables.latest_by_area(values, level))
+            (Level(level).label, tables.latest_by_area(values, level))
             for level in local_levels
         ],
         "shared_with": indicator.shared_with.all() if indicator.visibility == "restricted" else [],

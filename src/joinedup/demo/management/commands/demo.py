@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from joinedup.demo.build import FrameworkBuilder
-from joinedup.demo.figures import build_targets, build_values
+from joinedup.demo.figures import build_targets, build_values, record_area_levels
 from joinedup.demo.sources import DemoSources
 from joinedup.history.recording import recorded_as
 
@@ -55,6 +55,7 @@ class Command(BaseCommand):
                 builder.people(organisations, bodies)
                 indicators = builder.strategy(areas, organisations, bodies)
                 counts = build_values(sources.values, indicators, areas)
+                record_area_levels(sources.values, indicators, areas)
                 tick("figures")
                 targets = build_targets(sources.values, indicators, areas, sources.catalogue)
                 tick("targets")

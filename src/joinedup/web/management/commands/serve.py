@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from django.core.management.base import BaseCommand
 
@@ -28,7 +29,5 @@ class Command(BaseCommand):
             "--access-logfile=-",
             "--timeout=60",
         ]
-        import sys
-
         sys.argv = argv
         run()
