@@ -1,7 +1,9 @@
 """The ``joinedup`` command: Django's management commands under the product's name.
 
 ``joinedup demo`` builds the demonstration partnership, ``joinedup serve`` serves the site,
-and every Django command (``migrate``, ``createsuperuser`` …) works the same way.
+``joinedup assess`` assesses the partnership (or, given ``--values``, any export file, with
+no database), and every Django command (``migrate``, ``createsuperuser`` …) works the same
+way.
 """
 
 from __future__ import annotations
@@ -11,13 +13,19 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["assess"] and any(a == "--values" or a.startswith("--values=") for a in args):
+        # Assessing files needs no database, so no settings either.
+        from joinedup.assessment.filecli import main as assess_files
+
+        raise SystemExit(assess_files(args[1:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "joinedup.settings")
     from django.core.management import execute_from_command_line
 
     from joinedup.env import SettingError
 
     try:
-        execute_from_command_line(["joinedup", *(sys.argv[1:] if argv is None else argv)])
+        execute_from_command_line(["joinedup", *args])
     except SettingError as error:
         sys.stderr.write(f"joinedup: {error}\n")
         raise SystemExit(2) from None

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "joinedup.places",
     "joinedup.strategy",
     "joinedup.returns",
+    "joinedup.assessment",
     "joinedup.reports",
     "joinedup.demo",
 ]

@@ -34,18 +34,55 @@ def test_overview_counts_what_the_visitor_may_see(client_as):
         assert theme.name in page
 
 
-def test_theme_page_shows_latest_value_against_target(client_as):
+def test_theme_page_shows_latest_value_against_target_with_its_assessment(client_as):
+    from joinedup.assessment.models import Assessment
+    from joinedup.assessment.words import DIRECTION, STATUS
+
     response = client_as(None).get("/themes/active-and-healthy-gateshead/")
     page = text(response)
     latest = DataValue.objects.filter(indicator__code="HW 02", area__code="E08000037").latest(
         "period_start")
     target = Target.objects.filter(indicator__code="HW 02", area__code="E08000037",
                                    period_end__gte=latest.period_end).earliest("period_end")
+    assessed = Assessment.objects.get(indicator__code="HW 02", area__code="E08000037",
+                                      is_latest=True)
     row = re.search(r"HW 02 Year 6 children with excess weight (.*?)(HW 03|$)", page).group(1)
     assert f"{latest.period} {latest.value:.1f} %" in row
     assert f"{target.value:.1f} by {target.period} illustrative" in row
-    gap = latest.value - target.value  # lower is better
-    assert (f"Short by {gap:.1f}" if gap > 0 else "Met") in row
+    assert STATUS[assessed.status].label in row
+    assert DIRECTION[assessed.direction].label in row
+    assert f"{round(100 * assessed.p_meet_target)}%" in row
+    html = response.content.decode()
+    assert 'aria-label="Special cause variation' in html or 'aria-label="Common cause' in html
+    assert 'aria-label="Assurance:' in html or 'aria-label="No assurance' in html
+
+
+def test_indicator_page_shows_the_assessment_of_the_chosen_area(client_as):
+    from joinedup.assessment.models import Assessment
+
+    response = client_as(None).get("/indicators/hw-02/")
+    page, html = text(response), response.content.decode()
+    latest = Assessment.objects.get(indicator__code="HW 02", area__code="E08000037",
+                                    is_latest=True)
+    assert "How it is doing in Gateshead" in page
+    assert f"{latest.forecast:.1f} % in {latest.forecast_period}" in page
+    assert f"{round(100 * latest.p_meet_target)}% chance of meeting the target" in page
+    assert 'aria-label="Statistical process control chart of Year 6 children' in html
+    assert 'aria-label="Forecast of Year 6 children with excess weight in Gateshead' in html
+    england = text(client_as(None).get("/indicators/hw-02/?area=E92000001"))
+    assert "How it is doing in England" in england
+    unknown = text(client_as(None).get("/indicators/hw-02/?area=NOWHERE"))
+    assert "How it is doing in Gateshead" in unknown
+
+
+def test_open_flags_are_shown_on_theme_and_indicator_pages(client_as):
+    from joinedup.assessment.models import Flag
+
+    flag = Flag.objects.filter(cleared_at__isnull=True, indicator__visibility="public").first()
+    theme = flag.indicator.outcome.theme
+    assert flag.reason in text(client_as(None).get(theme.get_absolute_url()))
+    page = text(client_as(None).get(f"{flag.indicator.get_absolute_url()}?area={flag.area.code}"))
+    assert flag.reason in page
 
 
 def test_indicator_page_shows_definition_owner_values_and_chart(client_as):
@@ -60,9 +97,9 @@ def test_indicator_page_shows_definition_owner_values_and_chart(client_as):
         assert area in page
     for value in DataValue.objects.filter(indicator=indicator, area__code="E08000024"):
         assert f"{value.value:.1f}" in page
-    svg = re.search(r"<svg[^>]*>", html).group(0)
-    assert 'role="img"' in svg
-    assert 'aria-label="Line chart of Year 6 children with excess weight' in svg
+    trend = re.search(r'data-testid="trend-chart">\s*(<svg[^>]*>)', html).group(1)
+    assert 'role="img"' in trend
+    assert 'aria-label="Line chart of Year 6 children with excess weight' in trend
     assert "Illustrative" in page and "£500,000 reward grant at stake" in page
 
 

@@ -67,8 +67,8 @@ from joinedup.core._period_forms import (
 
 __all__ = [
     "FORMS", "KINDS", "KIND_DTYPE", "PREFERENCES", "Period", "PeriodError", "PeriodForm",
-    "column_preference", "forms_markdown", "order_periods", "parse_period", "parse_periods",
-    "previous_period", "sort_key", "year_earlier",
+    "column_preference", "forms_markdown", "label_intervals", "next_period", "order_periods", "parse_period",
+    "parse_periods", "previous_period", "sort_key", "year_earlier",
 ]
 
 KIND_DTYPE = pl.Enum(list(KINDS))
@@ -424,6 +424,32 @@ def previous_period(frame: pl.DataFrame) -> pl.DataFrame:
     back = pl.format("-{}mo", step)
     return _with_label(frame.select(
         start=pl.col("start").dt.offset_by(back), end=pl.col("end").dt.offset_by(back),
+        kind=pl.when(step.is_not_null()).then(kind)))
+
+
+def label_intervals(frame: pl.DataFrame) -> pl.DataFrame:
+    """``start, end, kind, label`` for intervals given only as ``start`` and ``end`` dates.
+
+    Each interval takes the named kind it matches exactly (as ISO 8601 input does), else
+    ``duration``.
+    """
+    start, end = pl.col("start"), pl.col("end")
+    return _with_label(frame.select(start=start, end=end, kind=_classify_expr(start, end)))
+
+
+def next_period(frame: pl.DataFrame) -> pl.DataFrame:
+    """``start, end, kind, label`` of the period one step after each row's period.
+
+    The mirror of ``previous_period``; null where the kind has no regular step.
+    """
+    kind = pl.col("kind").cast(pl.String)
+    step = (pl.when(kind.is_in(list(_QUARTERS))).then(3)
+            .when(kind == "month").then(1)
+            .when(kind.is_in(list(_YEARLY))).then(12)
+            .when(kind.is_in(list(_SPANS))).then(_months_expr(pl.col("start"), pl.col("end"))))
+    forward = pl.format("{}mo", step)
+    return _with_label(frame.select(
+        start=pl.col("start").dt.offset_by(forward), end=pl.col("end").dt.offset_by(forward),
         kind=pl.when(step.is_not_null()).then(kind)))
 
 

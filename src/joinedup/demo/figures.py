@@ -2,9 +2,9 @@
 
 Values are written with bulk operations and their history recorded in bulk, in the same
 transaction. Targets follow one rule per indicator so that rebuilding gives the same
-result: from a baseline three periods before the latest figure, improve steadily (by a
-rate between 1% and 4% a period, fixed by the indicator's code) to a target two periods
-after the latest figure. Quarterly milestones mark the straight-line trajectory.
+result: from a baseline three periods before the latest figure, improve by between 2% and
+8% of the baseline (fixed by the indicator's code) by a target two periods after the
+latest figure. Quarterly milestones mark the straight-line trajectory.
 """
 
 from __future__ import annotations
@@ -111,10 +111,9 @@ def build_targets(values: pl.DataFrame, indicators: dict[str, Indicator], areas,
             target_period = latest.shift(2)
         except ValueError:
             continue
-        steps = series.height - 1 - max(0, series.height - 4) + 2
         direction = 1 if indicator.polarity == "up" else -1
-        rate = improvement_rate(item["code"])
-        target_value = round(base["value"] * (1 + direction * rate * steps), indicator.decimals)
+        improvement = 2 * improvement_rate(item["code"])
+        target_value = round(base["value"] * (1 + direction * improvement), indicator.decimals)
         target = _upsert_target(indicator, area, target_period, target_value, base,
                                 kind=Target.Kind.LOCAL, grant=None)
         _upsert_milestones(target, parse_period(base["period"]), base["value"], target_period,

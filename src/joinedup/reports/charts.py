@@ -124,3 +124,110 @@ def area_map(outline: dict | None, features: list[dict], *, colour_field: str | 
         })
     return {"width": width, "height": width, "projection": {"type": "mercator"},
             "layer": layers}
+
+
+VARIATION_STYLE = {
+    # name: (legend label, colour, shape) — shape as well as colour, so no one needs colour
+    "common_cause": ("Common cause", "#b1b4b6", "circle"),
+    "improvement": ("Special cause: improvement", "#1d70b8", "triangle-up"),
+    "concern": ("Special cause: concern", "#b35900", "triangle-down"),
+    "neutral_high": ("Special cause: higher", "#4c2c92", "diamond"),
+    "neutral_low": ("Special cause: lower", "#4c2c92", "diamond"),
+}
+
+
+def spc_chart(points: list[dict], *, unit: str, target: float | None = None,
+              width: int = 640) -> dict:
+    """An XmR chart: the figures, the mean, process limits, 2-sigma lines, special causes.
+
+    ``points``: dicts with ``start`` (ISO date), ``value``, ``variation``, ``outlier``,
+    ``mean``, ``lower``, ``upper``, ``lower_2sigma``, ``upper_2sigma``.
+    """
+    present = [v for v in VARIATION_STYLE if any(p["variation"] == v for p in points)]
+    x = {"field": "start", "type": "temporal", "title": "Period starting",
+         "scale": {"padding": 12}}
+    y_title = unit
+
+    def line(field: str, dash: list[int], colour: str, width_px: float = 1.5) -> dict:
+        return {"mark": {"type": "line", "strokeDash": dash, "color": colour,
+                         "strokeWidth": width_px, "interpolate": "step-after"},
+                "encoding": {"x": x, "y": {"field": field, "type": "quantitative",
+                                           "title": y_title,
+                                           "scale": {"zero": False, "padding": 12}}}}
+
+    layers = [
+        line("upper", [6, 4], "#0b0c0c"), line("lower", [6, 4], "#0b0c0c"),
+        line("upper_2sigma", [2, 3], "#6f777b", 1), line("lower_2sigma", [2, 3], "#6f777b", 1),
+        line("mean", [1, 0], "#0b0c0c", 1.2),
+        {"mark": {"type": "line", "color": "#6f777b", "strokeWidth": 1},
+         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"}}},
+        {"mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
+         "encoding": {
+             "x": x, "y": {"field": "value", "type": "quantitative"},
+             "color": {"field": "variation", "type": "nominal", "title": None,
+                       "scale": {"domain": present,
+                                 "range": [VARIATION_STYLE[v][1] for v in present]},
+                       "legend": {"labelExpr": _label_expr(present)}},
+             "shape": {"field": "variation", "type": "nominal", "title": None,
+                       "scale": {"domain": present,
+                                 "range": [VARIATION_STYLE[v][2] for v in present]}},
+         }},
+    ]
+    outliers = [p for p in points if p.get("outlier")]
+    if outliers:
+        layers.append({
+            "data": {"values": outliers},
+            "mark": {"type": "point", "shape": "circle", "size": 320, "strokeWidth": 2,
+                     "color": "#0b0c0c", "filled": False},
+            "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"}}})
+    if target is not None:
+        layers.append({"data": {"values": [{"target": target}]},
+                       "mark": {"type": "rule", "color": "#00703c", "strokeWidth": 2,
+                                "strokeDash": [10, 3]},
+                       "encoding": {"y": {"field": "target", "type": "quantitative"}}})
+    return {"width": width, "height": 300, "data": {"values": points}, "layer": layers}
+
+
+def _label_expr(present: list[str]) -> str:
+    cases = " : ".join(f"datum.label == '{v}' ? '{VARIATION_STYLE[v][0]}'" for v in present)
+    return f"{cases} : datum.label" if cases else "datum.label"
+
+
+def forecast_chart(history: list[dict], forecast: dict, *, unit: str,
+                   target: float | None = None, width: int = 640) -> dict:
+    """The recent figures and a fan to the forecast date: 80% and 95% prediction intervals.
+
+    ``history``: dicts with ``start``, ``value``; ``forecast``: ``start``, ``value``,
+    ``lower80``, ``upper80``, ``lower95``, ``upper95``.
+    """
+    last = history[-1]
+    fan = [
+        {"start": last["start"], "value": last["value"], "lower80": last["value"],
+         "upper80": last["value"], "lower95": last["value"], "upper95": last["value"]},
+        forecast,
+    ]
+    x = {"field": "start", "type": "temporal", "title": "Period starting",
+         "scale": {"padding": 12}}
+
+    def band(low: str, high: str, colour: str) -> dict:
+        return {"data": {"values": fan}, "mark": {"type": "area", "color": colour},
+                "encoding": {"x": x, "y": {"field": low, "type": "quantitative"},
+                             "y2": {"field": high}}}
+
+    layers = [
+        band("lower95", "upper95", "#d2e2f1"),
+        band("lower80", "upper80", "#9fc2e3"),
+        {"data": {"values": fan}, "mark": {"type": "line", "strokeDash": [6, 4],
+                                           "color": "#1d70b8", "strokeWidth": 2},
+         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"}}},
+        {"data": {"values": history},
+         "mark": {"type": "line", "point": {"filled": True, "size": 40}, "color": "#0b0c0c"},
+         "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": unit,
+                                    "scale": {"zero": False, "padding": 12}}}},
+    ]
+    if target is not None:
+        layers.append({"data": {"values": [{"start": forecast["start"], "value": target}]},
+                       "mark": {"type": "point", "shape": "diamond", "size": 180,
+                                "filled": True, "color": "#00703c"},
+                       "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"}}})
+    return {"width": width, "height": 260, "layer": layers}

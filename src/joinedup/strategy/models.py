@@ -213,19 +213,6 @@ class Target(ChangeRecorded, PeriodFields):
     def __str__(self):
         return f"{self.indicator.code} {self.area}: {self.value} by {self.period}"
 
-    def compare(self, value: float | None) -> dict | None:
-        """How a value stands against this target, in the indicator's own direction.
-
-        Returns ``met`` (bool), ``gap`` (how far better (+) or worse (−) than target) and
-        ``distance`` (the gap's size), or None when the indicator has no polarity or there
-        is no value.
-        """
-        polarity = self.indicator.polarity
-        if value is None or polarity == Polarity.NONE:
-            return None
-        gap = value - self.value if polarity == Polarity.UP else self.value - value
-        return {"met": gap >= 0, "gap": gap, "distance": abs(gap)}
-
 
 class Milestone(ChangeRecorded, PeriodFields):
     """A point on the trajectory towards a target."""

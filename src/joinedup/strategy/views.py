@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
+from joinedup.assessment import pages
 from joinedup.places.models import Level
 from joinedup.reports import charts
 from joinedup.returns.models import DataValue
@@ -44,6 +45,7 @@ def theme(request, slug):
         .defer("area__boundary")
     )
     targets = list(Target.objects.visible_to(user).filter(indicator__in=indicators))
+    assessed = pages.latest_by_series(indicators, user)
     rows_by_outcome: dict[int, list] = {}
     for indicator in indicators:
         own_values = [v for v in values if v.indicator_id == indicator.pk]
@@ -59,7 +61,7 @@ def theme(request, slug):
             "area": area,
             "latest": latest,
             "target": target,
-            "against": target.compare(latest.value if latest else None) if target else None,
+            "assessment": assessed.get((indicator.pk, area.pk)),
         })
     outcomes = []
     for outcome in Outcome.objects.filter(theme=theme).order_by("order", "title"):
@@ -74,6 +76,7 @@ def theme(request, slug):
         "home": home,
         "outcomes": outcomes,
         "chair": theme.body.chair() if theme.body and user.is_authenticated else None,
+        "flags": list(pages.open_flags(user, indicator__outcome__theme=theme)),
     }
     return render(request, "strategy/theme.html", context)
 
@@ -114,9 +117,13 @@ def indicator(request, slug):
     local_levels = [
         level for level in tables.LOCAL_LEVELS if any(v.area.level == level for v in values)
     ]
+    chosen = _chosen_area(request, areas, values)
     context = {
         "indicator": indicator,
         "strategy": strategy,
+        "assessed_area": chosen,
+        "area_choices": _area_choices(areas, values),
+        "assessment": pages.series_assessment(indicator, chosen, user) if chosen else None,
         "areas": areas,
         "rows": tables.by_period(values, areas),
         "targets": targets,
@@ -128,6 +135,21 @@ def indicator(request, slug):
         "chart": _trend_chart(indicator, values, areas, targets),
     }
     return render(request, "strategy/indicator.html", context)
+
+
+def _area_choices(areas, values) -> list:
+    """Areas whose series can be shown: the headline ones first, then the rest by name."""
+    others = {v.area_id: v.area for v in values if v.area_id not in {a.pk for a in areas}}
+    return list(areas) + sorted(others.values(), key=lambda a: (a.level_rank, a.name))
+
+
+def _chosen_area(request, areas, values):
+    code = request.GET.get("area")
+    if code:
+        for value in values:
+            if value.area.code == code:
+                return value.area
+    return areas[0] if areas else None
 
 
 def _trend_chart(indicator, values, areas, targets):

@@ -10,12 +10,14 @@ from django.db import transaction
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from joinedup.assessment.services import run_assessment
 from joinedup.demo.build import FrameworkBuilder
 from joinedup.demo.figures import build_targets, build_values, record_area_levels
 from joinedup.demo.sources import DemoSources
 from joinedup.history.recording import recorded_as
 
-STEPS = ["places", "partners", "bodies", "people", "strategy", "figures", "targets"]
+STEPS = ["places", "partners", "bodies", "people", "strategy", "figures", "targets",
+         "assessment"]
 
 
 class Command(BaseCommand):
@@ -59,12 +61,14 @@ class Command(BaseCommand):
                 tick("figures")
                 targets = build_targets(sources.values, indicators, areas, sources.catalogue)
                 tick("targets")
+            run, _ = run_assessment(actor="demo builder")
+            tick("assessment")
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo partnership ready in {elapsed:.1f} s: {len(indicators)} indicators, "
             f"{len(areas)} areas, {targets} illustrative targets; values "
             f"{counts['created']} added, {counts['changed']} changed, "
-            f"{counts['unchanged']} already up to date."
+            f"{counts['unchanged']} already up to date; {run.flags_raised} flags open."
         )
         self.stdout.write("\nSign in as any of these demonstration people:")
         for person in sources.catalogue["person"]:

@@ -1,0 +1,87 @@
+"""What the pages show of stored assessments. Reads results; never computes statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from joinedup.assessment.models import Assessment, AssessmentRun, Flag
+from joinedup.reports import charts
+
+HISTORY_IN_FAN = 12
+
+
+@dataclass
+class SeriesAssessment:
+    area: object
+    rows: list[Assessment]
+    latest: Assessment | None
+    run: AssessmentRun | None
+    spc_chart: str | None = None
+    forecast_chart: str | None = None
+    flags: list[Flag] = field(default_factory=list)
+
+
+def latest_by_series(indicators, user) -> dict[tuple[int, int], Assessment]:
+    """Each (indicator, area)'s latest assessed figure."""
+    rows = Assessment.objects.visible_to(user).filter(indicator__in=indicators, is_latest=True)
+    return {(row.indicator_id, row.area_id): row for row in rows}
+
+
+def open_flags(user, **filters):
+    return (Flag.objects.visible_to(user).filter(cleared_at__isnull=True, **filters)
+            .select_related("indicator", "area").order_by("indicator__code", "area__name", "kind"))
+
+
+def series_assessment(indicator, area, user) -> SeriesAssessment | None:
+    rows = list(Assessment.objects.visible_to(user).filter(indicator=indicator, area=area)
+                .select_related("run").order_by("period_start", "period_end"))
+    if not rows:
+        return None
+    latest = next((row for row in reversed(rows) if row.is_latest), rows[-1])
+    result = SeriesAssessment(area=area, rows=rows, latest=latest, run=latest.run,
+                              flags=list(open_flags(user, indicator=indicator, area=area)))
+    result.spc_chart = _spc(indicator, area, rows, latest)
+    result.forecast_chart = _fan(indicator, area, rows, latest)
+    return result
+
+
+def _spc(indicator, area, rows, latest) -> str | None:
+    points = [
+        {"start": r.period_start.isoformat(), "period": r.period, "value": r.value,
+         "variation": r.variation, "outlier": r.outlier, "mean": r.spc_mean,
+         "lower": r.spc_lower, "upper": r.spc_upper, "lower_2sigma": r.spc_lower_2sigma,
+         "upper_2sigma": r.spc_upper_2sigma}
+        for r in rows if r.value is not None and r.spc_mean is not None
+    ]
+    if len(points) < 2:
+        return None
+    specials = sum(1 for p in points if p["variation"] != "common_cause")
+    outliers = sum(1 for p in points if p["outlier"])
+    label = (f"Statistical process control chart of {indicator.title} in {area.name}: "
+             f"{len(points)} points, the mean and process limits"
+             f"{', with the target' if latest.target is not None else ''}; "
+             f"{specials} point{'s' if specials != 1 else ''} show special cause variation"
+             f"{f' and {outliers} are marked as unusual figures' if outliers else ''}. "
+             "The figures are in the table below.")
+    spec = charts.spc_chart(points, unit=indicator.unit, target=latest.target)
+    return charts.render_svg(spec, label=label)
+
+
+def _fan(indicator, area, rows, latest) -> str | None:
+    if latest.forecast is None:
+        return None
+    history = [{"start": r.period_start.isoformat(), "value": r.value}
+               for r in rows if r.value is not None][-HISTORY_IN_FAN:]
+    from joinedup.core.periods import parse_period
+
+    start = parse_period(latest.forecast_period).start.isoformat()
+    forecast = {"start": start, "value": latest.forecast,
+                "lower80": latest.forecast_lower80, "upper80": latest.forecast_upper80,
+                "lower95": latest.forecast_lower95, "upper95": latest.forecast_upper95}
+    chance = (f"; the chance of meeting the target of {latest.target:g} is "
+              f"{round(100 * latest.p_meet_target)}%" if latest.p_meet_target is not None else "")
+    label = (f"Forecast of {indicator.title} in {area.name} to {latest.forecast_period}: "
+             f"{latest.forecast:.{indicator.decimals}f} {indicator.unit}, with 80% and 95% "
+             f"prediction intervals{chance}.")
+    spec = charts.forecast_chart(history, forecast, unit=indicator.unit, target=latest.target)
+    return charts.render_svg(spec, label=label)

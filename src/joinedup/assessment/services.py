@@ -1,0 +1,203 @@
+"""Run the analytics core over the database and store what it finds.
+
+The one place where querysets become frames and frames become rows again. A run covers
+the whole partnership, or one indicator when one of its figures changes (the incremental
+path). Only approved figures are assessed: drafts are their owners' working copies.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+
+from joinedup.assessment.models import Assessment, AssessmentRun, Flag
+from joinedup.core.engine import assess
+from joinedup.core.flags import raise_flags
+from joinedup.core.parameters import AssessmentParameters
+from joinedup.core.periods import parse_period, parse_periods
+from joinedup.places.models import Area
+from joinedup.returns.models import DataValue
+from joinedup.strategy.models import Indicator, Milestone, Target
+
+RESULT_FIELDS = [
+    "value", "status", "status_target", "status_target_period", "direction",
+    "direction_previous", "direction_year", "worsening_run", "spc_mean", "spc_lower",
+    "spc_upper", "spc_lower_2sigma", "spc_upper_2sigma", "spc_signal", "spc_side",
+    "variation", "assurance", "spc_trial_limits", "outlier", "outlier_score",
+    "outlier_reason", "target", "forecast_period", "forecast", "forecast_lower80",
+    "forecast_upper80", "forecast_lower95", "forecast_upper95", "p_meet_target",
+    "forecast_method", "forecast_reason",
+]
+TEXT_FIELDS = {"status_target_period", "outlier_reason", "forecast_period", "forecast_method",
+               "forecast_reason", "spc_signal", "spc_side", "variation", "assurance"}
+
+
+def _with_periods(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``period_kind`` and ``period_label`` from the stored (canonical) labels."""
+    read = parse_periods(frame["period"])
+    return frame.with_columns(period_kind=read["kind"].cast(pl.String), period_label=read["label"])
+
+
+def frames_for(indicators, as_at_end=None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Values, polarity and targets (with milestones) of ``indicators`` as core frames."""
+    values = DataValue.objects.filter(indicator__in=indicators,
+                                      state=DataValue.State.APPROVED)
+    if as_at_end is not None:
+        values = values.filter(period_end__lte=as_at_end)
+    value_rows = values.order_by("indicator__code", "area__code", "period_start").values_list(
+        "indicator__code", "area__code", "period", "period_start", "period_end", "value",
+        "lower_ci", "upper_ci", "numerator", "denominator")
+    value_frame = pl.DataFrame(
+        list(value_rows), orient="row",
+        schema={"indicator": pl.String, "area": pl.String, "period": pl.String,
+                "period_start": pl.Date, "period_end": pl.Date, "value": pl.Float64,
+                "lower_ci": pl.Float64, "upper_ci": pl.Float64, "numerator": pl.Float64,
+                "denominator": pl.Float64})
+    if value_frame.height:
+        value_frame = _with_periods(value_frame)
+    polarity = pl.DataFrame(list(indicators.values_list("code", "polarity")), orient="row",
+                            schema={"indicator": pl.String, "polarity": pl.String})
+    target_schema = {"indicator": pl.String, "area": pl.String, "period": pl.String,
+                     "period_start": pl.Date, "period_end": pl.Date, "target": pl.Float64,
+                     "tolerance": pl.Float64, "target_kind": pl.String}
+    target_rows = [
+        (*row, "target") for row in Target.objects.filter(indicator__in=indicators).values_list(
+            "indicator__code", "area__code", "period", "period_start", "period_end", "value",
+            "tolerance")
+    ] + [
+        (*row, "milestone") for row in Milestone.objects.filter(
+            target__indicator__in=indicators).values_list(
+            "target__indicator__code", "target__area__code", "period", "period_start",
+            "period_end", "value", "target__tolerance")
+    ]
+    targets = pl.DataFrame(target_rows, orient="row", schema=target_schema)
+    if targets.height:
+        targets = _with_periods(targets)
+    return value_frame, polarity, targets
+
+
+def run_assessment(*, indicator: Indicator | None = None, as_at_period: str | None = None,
+                   person=None, actor: str | None = None,
+                   parameters: AssessmentParameters | None = None,
+                   store: bool = True,
+                   progress: Callable[[int, int], None] | None = None):
+    """Assess the partnership (or one indicator) and store the results; return the run and
+    the result frame."""
+    parameters = parameters or AssessmentParameters()
+    started = time.monotonic()
+    indicators = Indicator.objects.filter(pk=indicator.pk) if indicator else Indicator.objects.all()
+    as_at_end = parse_period(as_at_period).end if as_at_period else None
+    run = AssessmentRun(
+        started_at=timezone.now(),
+        scope=AssessmentRun.Scope.INDICATOR if indicator else AssessmentRun.Scope.PARTNERSHIP,
+        indicator=indicator, as_at_period=parse_period(as_at_period).label if as_at_period else "",
+        parameters=parameters.to_dict(), person=person if getattr(person, "pk", None) else None,
+        actor=actor or (person.get_username() if person is not None else "system"),
+    )
+    values, polarity, targets = frames_for(indicators, as_at_end)
+    total = values.height
+    results = (assess(values, polarity, targets, parameters,
+                      progress=(lambda done: progress(done, total)) if progress else None)
+               if total else pl.DataFrame())
+    if store:
+        with transaction.atomic():
+            run.save()
+            flags = _store(run, indicators, results)
+            run.state = AssessmentRun.State.DONE
+            run.rows = results.height
+            run.flags_raised = flags
+            run.finished_at = timezone.now()
+            run.seconds = time.monotonic() - started
+            run.save()
+    return run, results
+
+
+def _store(run: AssessmentRun, indicators, results: pl.DataFrame) -> int:
+    Assessment.objects.filter(indicator__in=indicators).delete()
+    if results.height == 0:
+        _clear_flags(run, indicators, set())
+        return 0
+    indicator_ids = dict(Indicator.objects.values_list("code", "pk"))
+    area_ids = dict(Area.objects.values_list("code", "pk"))
+    rows = []
+    for record in results.iter_rows(named=True):
+        fields = {name: record[name] for name in RESULT_FIELDS}
+        for name in TEXT_FIELDS:
+            fields[name] = fields[name] or ""
+        rows.append(Assessment(
+            run=run, indicator_id=indicator_ids[record["indicator"]],
+            area_id=area_ids[record["area"]], period=record["period"],
+            period_start=record["period_start"], period_end=record["period_end"],
+            is_latest=record["is_latest"], **{k: _plain(v) for k, v in fields.items()},
+        ))
+    Assessment.objects.bulk_create(rows, batch_size=2000)
+    return _raise_flags(run, indicators, results, indicator_ids, area_ids)
+
+
+def _plain(value):
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def _raise_flags(run, indicators, results, indicator_ids, area_ids) -> int:
+    latest = results.filter(pl.col("is_latest"))
+    context = pl.DataFrame(
+        list(indicators.values_list("code", "title", "unit", "decimals")), orient="row",
+        schema={"indicator": pl.String, "title": pl.String, "unit": pl.String,
+                "decimals": pl.Int32})
+    names = pl.DataFrame(list(Area.objects.values_list("code", "name")), orient="row",
+                         schema={"area": pl.String, "area_name": pl.String})
+    latest = latest.join(context, on="indicator", how="left").join(names, on="area", how="left")
+    latest = latest.with_columns(period_kind=parse_periods(latest["period"])["kind"]
+                                 .cast(pl.String))
+    raised = raise_flags(latest.with_columns(
+        pl.col("status", "spc_signal", "variation", "assurance").cast(pl.String)))
+    now = timezone.now()
+    existing = {
+        (f.indicator_id, f.area_id, f.period, f.kind): f
+        for f in Flag.objects.filter(indicator__in=indicators)
+    }
+    keep, create, update = set(), [], []
+    for code, area, period, kind, reason in raised.iter_rows():
+        key = (indicator_ids[code], area_ids[area], period, kind)
+        keep.add(key)
+        flag = existing.get(key)
+        if flag is None:
+            period_obj = parse_period(period)
+            create.append(Flag(indicator_id=key[0], area_id=key[1], period=period,
+                               period_start=period_obj.start, period_end=period_obj.end,
+                               kind=kind, reason=reason, first_run=run, last_run=run,
+                               raised_at=now))
+        else:
+            flag.reason, flag.last_run, flag.cleared_at = reason, run, None
+            update.append(flag)
+    Flag.objects.bulk_create(create, batch_size=1000)
+    Flag.objects.bulk_update(update, ["reason", "last_run", "cleared_at"], batch_size=1000)
+    _clear_flags(run, indicators, keep, existing)
+    return len(keep)
+
+
+def _clear_flags(run, indicators, keep, existing=None) -> None:
+    existing = existing or {
+        (f.indicator_id, f.area_id, f.period, f.kind): f
+        for f in Flag.objects.filter(indicator__in=indicators)
+    }
+    gone = [f for key, f in existing.items() if key not in keep and f.cleared_at is None]
+    now = timezone.now()
+    for flag in gone:
+        flag.cleared_at = now
+        flag.last_run = run
+    Flag.objects.bulk_update(gone, ["cleared_at", "last_run"], batch_size=1000)
+
+
+def reassess_indicator(indicator: Indicator, person=None) -> AssessmentRun:
+    """The incremental path: re-assess one indicator after one of its figures changed."""
+    run, _ = run_assessment(indicator=indicator, person=person,
+                            actor=person.get_username() if person else "system")
+    return run

@@ -1,0 +1,215 @@
+"""The frames the core reads, and the checks that turn raw columns into them.
+
+Three inputs, as in an export from any system:
+
+- values: ``indicator, area, period, value`` and optionally ``numerator, denominator,
+  lower_ci, upper_ci``;
+- polarity: ``indicator, polarity`` (``up``, ``down`` or ``none``);
+- targets: ``indicator, area, period, target`` and optionally ``tolerance``.
+
+The checks collect every problem with its row (counted from 0 in the frame) and column,
+so a caller can report them all at once against its own file's line numbers. Numbers may
+arrive as text: thousands separators and surrounding spaces are accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from joinedup.core.periods import PeriodError, parse_period, parse_periods
+
+VALUE_COLUMNS = ("indicator", "area", "period", "value")
+VALUE_OPTIONAL = ("numerator", "denominator", "lower_ci", "upper_ci")
+POLARITY_COLUMNS = ("indicator", "polarity")
+TARGET_COLUMNS = ("indicator", "area", "period", "target")
+TARGET_OPTIONAL = ("tolerance",)
+POLARITIES = ("up", "down", "none")
+MAX_REPORTED = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # 0-based row of the frame; None for the whole frame
+    column: str | None
+    message: str
+
+
+class FrameError(ValueError):
+    """One or more problems with an input frame."""
+
+    def __init__(self, problems: list[Problem], total: int | None = None):
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        super().__init__("; ".join(p.message for p in problems[:5]))
+
+
+def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.String).str.strip_chars()
+
+
+def _numbers(frame: pl.DataFrame, column: str, *, required: bool,
+             problems: list[Problem]) -> pl.Series:
+    """The column as floats, noting each cell that is not a number (or is missing)."""
+    if frame.schema[column].is_numeric():
+        numbers = frame[column].cast(pl.Float64)
+        if required:
+            for row in frame.filter(pl.col(column).is_null())["_r"].head(MAX_REPORTED):
+                problems.append(Problem(row, column, "a value is needed here"))
+        return numbers
+    raw = frame.select(_text(frame, column).alias(column))[column]
+    cleaned = raw.str.replace_all(",", "").str.replace_all(" ", "")
+    numbers = cleaned.cast(pl.Float64, strict=False)
+    numbers = numbers.set(~numbers.is_finite().fill_null(True), None)
+    bad = frame.select("_r", raw=raw, number=numbers).filter(
+        pl.col("raw").is_not_null() & (pl.col("raw") != "")
+        & (pl.col("number").is_null() | ~pl.col("number").is_finite()))
+    for row, text, _ in bad.head(MAX_REPORTED).iter_rows():
+        problems.append(Problem(row, column, f"{text!r} is not a number"))
+    if required:
+        missing = raw.is_null() | (raw == "")
+        for row in frame.filter(missing)["_r"].head(MAX_REPORTED):
+            problems.append(Problem(row, column, "a value is needed here"))
+    return numbers
+
+
+def _require(frame: pl.DataFrame, columns, what: str) -> list[Problem]:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        have = ", ".join(frame.columns) or "no columns"
+        return [Problem(None, None, f"{what} must have the column(s) {', '.join(missing)}; "
+                        f"found {have}")]
+    if frame.height == 0:
+        return [Problem(None, None, f"{what} has no rows")]
+    return []
+
+
+def _periods(frame: pl.DataFrame, problems: list[Problem]) -> pl.DataFrame:
+    """Read periods indicator by indicator (each indicator's labels are one column)."""
+    pieces = []
+    for (_indicator,), group in frame.select("_r", "indicator", "period").group_by(
+        "indicator", maintain_order=True
+    ):
+        labels = group["period"].cast(pl.String)
+        read = parse_periods(labels, errors="null")
+        piece = pl.DataFrame({
+            "_r": group["_r"], "period": labels, "period_start": read["start"],
+            "period_end": read["end"], "period_kind": read["kind"].cast(pl.String),
+            "period_label": read["label"],
+        })
+        for row, label in piece.filter(pl.col("period_start").is_null()).select(
+            "_r", "period"
+        ).head(MAX_REPORTED).iter_rows():
+            problems.append(Problem(row, "period", _period_problem(label)))
+        pieces.append(piece.drop("period"))
+    return pl.concat(pieces).sort("_r")
+
+
+def _period_problem(label: str | None) -> str:
+    if label is None or not label.strip():
+        return "a period is needed here"
+    try:
+        parse_period(label)
+    except PeriodError as error:
+        return f"{label!r} is not a period JoinedUp can read: {error.reason}"
+    return f"{label!r} is ambiguous in this column"
+
+
+def _keys(frame: pl.DataFrame, columns, problems: list[Problem]) -> None:
+    """Note blank key cells; ``frame`` carries its row numbers in ``_r``."""
+    for column in columns:
+        blank = frame.filter(
+            pl.col(column).is_null() | (pl.col(column).cast(pl.String).str.strip_chars() == ""))
+        for row in blank["_r"].head(MAX_REPORTED):
+            problems.append(Problem(row, column, "a value is needed here"))
+
+
+def _duplicates(frame: pl.DataFrame, keys, problems: list[Problem]) -> None:
+    repeated = (
+        frame.filter(pl.col("period_start").is_not_null())
+        .with_columns(_first=pl.col("_r").min().over([*keys, "period_start", "period_end"]))
+        .filter(pl.col("_r") != pl.col("_first"))
+    )
+    for row, first, label in repeated.select("_r", "_first", "period").head(MAX_REPORTED).iter_rows():
+        problems.append(Problem(row, "period", f"{label!r} repeats the same indicator, area "
+                                f"and period as row {first}"))
+
+
+def _finish(problems: list[Problem]) -> None:
+    if problems:
+        problems.sort(key=lambda p: (p.row if p.row is not None else -1, p.column or ""))
+        raise FrameError(problems[:MAX_REPORTED], total=len(problems))
+
+
+def check_values(frame: pl.DataFrame) -> pl.DataFrame:
+    """Values ready for the engine, with ``period_start``, ``period_end``, ``period_kind``.
+
+    A row may leave ``value`` blank (a suppressed figure): it is kept, and takes no part
+    in any statistic.
+    """
+    problems = _require(frame, VALUE_COLUMNS, "The values")
+    _finish(problems)
+    frame = frame.with_row_index("_r")
+    _keys(frame, ("indicator", "area"), problems)
+    columns = {c: _numbers(frame, c, required=False, problems=problems)
+               for c in ("value", *VALUE_OPTIONAL) if c in frame.columns}
+    checked = frame.with_columns(
+        pl.col("indicator").cast(pl.String).str.strip_chars(),
+        pl.col("area").cast(pl.String).str.strip_chars(),
+        pl.col("period").cast(pl.String),
+        **columns,
+    )
+    checked = checked.join(_periods(checked, problems), on="_r", how="left")
+    if "numerator" in checked.columns and "denominator" in checked.columns:
+        over = checked.filter(pl.col("numerator") > pl.col("denominator"))
+        for row in over["_r"].head(MAX_REPORTED):
+            problems.append(Problem(row, "numerator", "the numerator is larger than the denominator"))
+    _duplicates(checked, ("indicator", "area"), problems)
+    _finish(problems)
+    return checked.sort("_r").drop("_r")
+
+
+def check_polarity(frame: pl.DataFrame) -> pl.DataFrame:
+    problems = _require(frame, POLARITY_COLUMNS, "The indicators")
+    _finish(problems)
+    frame = frame.with_row_index("_r").with_columns(
+        indicator=_text(frame, "indicator"),
+        polarity=_text(frame, "polarity").str.to_lowercase(),
+    )
+    _keys(frame, ("indicator",), problems)
+    for row, value in frame.filter(~pl.col("polarity").is_in(POLARITIES)).select(
+        "_r", "polarity"
+    ).head(MAX_REPORTED).iter_rows():
+        problems.append(Problem(row, "polarity", f"{value!r} must be up, down or none"))
+    repeated = frame.filter(pl.col("indicator").is_duplicated()).filter(
+        pl.col("_r") != pl.col("_r").min().over("indicator"))
+    for row, code in repeated.select("_r", "indicator").head(MAX_REPORTED).iter_rows():
+        problems.append(Problem(row, "indicator", f"{code!r} is listed more than once"))
+    _finish(problems)
+    return frame.select("indicator", "polarity")
+
+
+def check_targets(frame: pl.DataFrame) -> pl.DataFrame:
+    problems = _require(frame, TARGET_COLUMNS, "The targets")
+    _finish(problems)
+    frame = frame.with_row_index("_r")
+    _keys(frame, ("indicator", "area"), problems)
+    columns = {"target": _numbers(frame, "target", required=True, problems=problems)}
+    if "tolerance" in frame.columns:
+        columns["tolerance"] = _numbers(frame, "tolerance", required=False, problems=problems)
+        negative = frame.with_columns(**columns).filter(pl.col("tolerance") < 0)
+        for row in negative["_r"].head(MAX_REPORTED):
+            problems.append(Problem(row, "tolerance", "a tolerance cannot be negative"))
+    checked = frame.with_columns(
+        pl.col("indicator").cast(pl.String).str.strip_chars(),
+        pl.col("area").cast(pl.String).str.strip_chars(),
+        pl.col("period").cast(pl.String),
+        **columns,
+    )
+    checked = checked.join(_periods(checked, problems), on="_r", how="left")
+    _duplicates(checked, ("indicator", "area"), problems)
+    _finish(problems)
+    if "tolerance" not in checked.columns:
+        checked = checked.with_columns(tolerance=pl.lit(None, pl.Float64))
+    return checked.sort("_r").drop("_r")

@@ -1,0 +1,154 @@
+"""``joinedup assess --values …``: files in, files out, no database, clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from joinedup.core.engine import OUTPUT_COLUMNS
+from joinedup.demo.sources import DemoSources
+
+REQUIRED = ["indicator", "area", "period", "status", "direction", "spc_mean", "spc_lower",
+            "spc_upper", "spc_signal", "spc_side", "variation", "assurance",
+            "spc_trial_limits", "outlier", "outlier_score", "forecast_period", "forecast",
+            "forecast_lower80", "forecast_upper80", "forecast_lower95", "forecast_upper95",
+            "p_meet_target", "forecast_method"]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    # No settings at all in the environment: the file mode must not need them.
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run([sys.executable, "-m", "joinedup.cli", "assess", *args], cwd=cwd,
+                          env=env, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("assess")
+    sources = DemoSources()
+    values = sources.values.select("indicator", "area", period="source_period", value="value",
+                                   lower_ci="lower_ci", upper_ci="upper_ci")
+    values.write_csv(folder / "values.csv")
+    values.write_parquet(folder / "values.parquet")
+    pl.DataFrame([(i["code"], i["polarity"]) for i in sources.catalogue["indicator"]],
+                 orient="row", schema=["indicator", "polarity"]).write_csv(
+        folder / "indicators.csv")
+    pl.DataFrame({"indicator": ["HW 02", "HW 02"], "area": ["E08000037"] * 2,
+                  "period": ["2017/18", "2019/20"], "target": [35.0, 33.0],
+                  "tolerance": [0.5, None]}).write_csv(folder / "targets.csv")
+    return folder
+
+
+def test_assesses_a_csv_export_with_every_column(files):
+    result = run("--values", "values.csv", "--indicators", "indicators.csv", "--targets",
+                 "targets.csv", "--out", "out.csv", cwd=files)
+    assert result.returncode == 0, result.stderr
+    out = pl.read_csv(files / "out.csv")
+    source = pl.read_csv(files / "values.csv")
+    assert out.height == source.height
+    assert out.select("indicator", "area", "period").equals(
+        source.select("indicator", "area", "period"))
+    assert set(REQUIRED) <= set(out.columns)
+    assert out.columns == OUTPUT_COLUMNS
+    gateshead = out.filter(pl.col("indicator") == "HW 02", pl.col("area") == "E08000037")
+    assert gateshead.filter(pl.col("period") == "2017/18")["status"][0] in ("red", "amber")
+    assert gateshead["forecast_period"].drop_nulls().to_list() == ["2019/20"]
+    assert gateshead["p_meet_target"].drop_nulls().len() == 1
+    stored = json.loads((files / "out.csv.parameters.json").read_text())
+    assert stored["parameters"]["spc"]["run_length"] == 7
+
+
+def test_parquet_in_and_out_gives_the_same_figures(files):
+    assert run("--values", "values.csv", "--indicators", "indicators.csv",
+               "--out", "a.csv", cwd=files).returncode == 0
+    result = run("--values", "values.parquet", "--indicators", "indicators.csv",
+                 "--out", "b.parquet", cwd=files)
+    assert result.returncode == 0, result.stderr
+    a = pl.read_csv(files / "a.csv").sort("indicator", "area", "period")
+    b = pl.read_parquet(files / "b.parquet").sort("indicator", "area", "period")
+    assert a["status"].to_list() == b["status"].cast(pl.String).to_list()
+    assert a["spc_signal"].to_list() == b["spc_signal"].cast(pl.String).to_list()
+
+
+def test_spc_options_change_the_figures(files):
+    assert run("--values", "values.csv", "--indicators", "indicators.csv", "--out", "d.csv",
+               cwd=files).returncode == 0
+    assert run("--values", "values.csv", "--indicators", "indicators.csv", "--out", "s.csv",
+               "--no-spc-screen", "--run-length", "6", cwd=files).returncode == 0
+    default, changed = pl.read_csv(files / "d.csv"), pl.read_csv(files / "s.csv")
+    assert (changed["spc_signal"] == "trend").sum() > (default["spc_signal"] == "trend").sum()
+    assert not default["spc_upper"].equals(changed["spc_upper"])
+    stored = json.loads((files / "s.csv.parameters.json").read_text())["parameters"]["spc"]
+    assert stored["run_length"] == 6 and stored["screen_outliers"] is False
+    # and the written parameters reproduce the run
+    assert run("--values", "values.csv", "--indicators", "indicators.csv", "--out", "r.csv",
+               "--parameters", "s.csv.parameters.json", cwd=files).returncode == 0
+    assert pl.read_csv(files / "r.csv").equals(changed)
+
+
+def test_bad_rows_are_reported_by_file_line_and_column_and_nothing_is_written(files):
+    (files / "bad.csv").write_text(
+        "indicator,area,period,value\n"
+        "HW 02,E08000037,2017/18,36.8\n"
+        "HW 02,E08000037,someday,36.8\n"
+        "HW 02,E08000021,2017/18,lots\n"
+        "HW 02,E08000037,2017/18,12\n")
+    (files / "bad_indicators.csv").write_text("indicator,polarity\nHW 02,sideways\n")
+    result = run("--values", "bad.csv", "--indicators", "bad_indicators.csv", "--out",
+                 "never.csv", cwd=files)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert "bad.csv:3:period: 'someday' is not a period JoinedUp can read" in result.stderr
+    assert "bad.csv:4:value: 'lots' is not a number" in lines
+    assert ("bad.csv:5:period: '2017/18' repeats the same indicator, area and period as row 0"
+            in lines)
+    assert "bad_indicators.csv:2:polarity: 'sideways' must be up, down or none" in lines
+    assert lines[-1] == "Nothing was written."
+    assert not (files / "never.csv").exists()
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("empty.csv", "indicator,area,period,value\n", "The values has no rows"),
+    ("columns.csv", "code,place,when,figure\nA,B,2019,1\n", "must have the column(s)"),
+    ("values.txt", "indicator,area,period,value\n", "must be .csv or .parquet"),
+    ("broken.parquet", "not parquet at all", "cannot be read as PARQUET"),
+])
+def test_unreadable_files_are_explained(files, name, content, message):
+    (files / name).write_text(content)
+    result = run("--values", name, "--out", "x.csv", cwd=files)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert name in result.stderr
+
+
+def test_a_missing_file_and_a_bad_output_name(files):
+    missing = run("--values", "nowhere.csv", "--out", "x.csv", cwd=files)
+    assert missing.returncode == 1 and "nowhere.csv: no such file (values)" in missing.stderr
+    wrong = run("--values", "values.csv", "--out", "x.xlsx", cwd=files)
+    assert wrong.returncode == 2 and "--out must end in .csv or .parquet" in wrong.stderr
+
+
+def test_a_long_run_shows_progress_on_stderr(tmp_path):
+    import numpy as np
+
+    series, periods = 6000, 40
+    rng = np.random.default_rng(1)
+    labels = [f"{2000 + i // 4} Q{i % 4 + 1}" for i in range(periods)]
+    pl.DataFrame({
+        "indicator": ["X"] * (series * periods),
+        "area": [f"A{n}" for n in range(series) for _ in range(periods)],
+        "period": labels * series,
+        "value": rng.normal(50, 5, series * periods),
+    }).write_parquet(tmp_path / "big.parquet")
+    result = run("--values", "big.parquet", "--out", "big_out.parquet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Assessing" in result.stderr
+    assert "240,000 rows" in result.stderr or "240000/240000" in result.stderr
+    assert pl.read_parquet(tmp_path / "big_out.parquet").height == series * periods

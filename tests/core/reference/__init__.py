@@ -1,0 +1,1 @@
+"""Slow, obviously-correct per-series references for the vectorised core kernels."""

@@ -1,0 +1,139 @@
+"""Input checks name row and column; flags speak plainly and cover every condition."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from joinedup.core.flags import fixed, missing_returns, raise_flags
+from joinedup.core.periods import parse_period
+from joinedup.core.schemas import FrameError, check_polarity, check_targets, check_values
+
+
+def problems(error: FrameError) -> list[tuple]:
+    return [(p.row, p.column, p.message) for p in error.problems]
+
+
+def test_values_problems_name_their_row_and_column():
+    frame = pl.DataFrame({
+        "indicator": ["a", "a", "a", "b", "", "c"],
+        "area": ["x", "x", "x", "y", "z", "x"],
+        "period": ["2019", "2019", "next year", "2020/21", "2019", "2019"],
+        "value": ["1,234.5", "12", "3", "", "4", "inf"],
+        "numerator": ["5", "5", "5", "5", "5", "5"],
+        "denominator": ["10", "10", "1", "10", "10", "10"],
+    })
+    with pytest.raises(FrameError) as caught:
+        check_values(frame)
+    found = problems(caught.value)
+    assert (1, "period", "'2019' repeats the same indicator, area and period as row 0") in found
+    assert any(row == 2 and column == "period" and "'next year'" in message
+               for row, column, message in found)
+    assert (2, "numerator", "the numerator is larger than the denominator") in found
+    assert (4, "indicator", "a value is needed here") in found
+    assert (5, "value", "'inf' is not a number") in found
+    assert [p[0] for p in found] == sorted(p[0] for p in found)
+
+
+def test_values_accept_what_real_exports_contain():
+    frame = pl.DataFrame({"indicator": [" a "], "area": ["x"], "period": ["2009Q3"],
+                          "value": [" 1,234,567.5 "]})
+    checked = check_values(frame)
+    assert checked["value"][0] == 1234567.5
+    assert checked["indicator"][0] == "a"
+    assert checked["period_label"][0] == "2009 Q3"
+    assert checked["period_start"][0] == dt.date(2009, 7, 1)
+
+
+def test_a_blank_value_is_kept_as_missing():
+    checked = check_values(pl.DataFrame({"indicator": ["a"], "area": ["x"], "period": ["2019"],
+                                         "value": [""]}))
+    assert checked["value"][0] is None
+
+
+def test_missing_columns_and_empty_files_are_explained():
+    with pytest.raises(FrameError, match="must have the column\\(s\\) value; found indicator"):
+        check_values(pl.DataFrame({"indicator": ["a"], "area": ["x"], "period": ["2019"]}))
+    with pytest.raises(FrameError, match="has no rows"):
+        check_values(pl.DataFrame(schema={c: pl.String for c in
+                                          ("indicator", "area", "period", "value")}))
+
+
+def test_polarity_and_targets_checks():
+    with pytest.raises(FrameError) as caught:
+        check_polarity(pl.DataFrame({"indicator": ["a", "b", "a"],
+                                     "polarity": ["Up", "higher", "down"]}))
+    assert problems(caught.value) == [
+        (1, "polarity", "'higher' must be up, down or none"),
+        (2, "indicator", "'a' is listed more than once"),
+    ]
+    with pytest.raises(FrameError) as caught:
+        check_targets(pl.DataFrame({"indicator": ["a", "a"], "area": ["x", "x"],
+                                    "period": ["2019", "2020"], "target": ["", "5"],
+                                    "tolerance": ["1", "-1"]}))
+    assert problems(caught.value) == [
+        (0, "target", "a value is needed here"),
+        (1, "tolerance", "a tolerance cannot be negative"),
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.floats(-1e9, 1e9, allow_nan=False), decimals=st.integers(0, 4))
+def test_fixed_decimals_match_python_formatting(value, decimals):
+    got = pl.select(fixed(pl.lit(value), pl.lit(decimals)))[0, 0]
+    expected = f"{value:.{decimals}f}"
+    # Python rounds half to even on the binary value; both agree away from exact halves.
+    scaled = abs(value) * 10 ** decimals
+    if abs(scaled - round(scaled) - 0.5) > 1e-6 and abs(scaled - round(scaled) + 0.5) > 1e-6:
+        assert got.lstrip("-") == expected.lstrip("-")
+        if float(expected) != 0:
+            assert got.startswith("-") == expected.startswith("-")
+
+
+def latest(**overrides) -> pl.DataFrame:
+    row = {
+        "indicator": "HW 02", "area": "E08000037", "period": "2017/18",
+        "period_kind": "financial_year", "value": 36.8, "status": "red",
+        "status_target": 33.4, "status_target_period": "2017/18 Q4", "spc_signal": "trend",
+        "variation": "concern", "assurance": "fail", "outlier": True, "outlier_score": 5.0,
+        "p_meet_target": 0.38, "forecast_period": "2019/20", "target": 33.0,
+        "worsening_run": 3, "title": "Childhood obesity", "area_name": "Gateshead",
+        "unit": "%", "decimals": 1,
+    }
+    row.update(overrides)
+    return pl.DataFrame([row])
+
+
+def test_every_condition_raises_its_flag_in_plain_words():
+    flags = raise_flags(latest())
+    reasons = dict(zip(flags["kind"], flags["reason"], strict=True))
+    assert set(reasons) == {"red", "concern", "likely_to_miss", "consistently_fails", "outlier"}
+    assert reasons["likely_to_miss"] == ("Childhood obesity (Gateshead): 3 years worsening; 62% "
+                                         "chance of missing the 2019/20 target of 33.0%.")
+    assert reasons["red"].startswith("Childhood obesity (Gateshead): 3 years worsening; 36.8% in "
+                                     "2017/18 is worse than the 2017/18 Q4 milestone of 33.4%")
+    assert "unusual" in reasons["outlier"] and "confirm" in reasons["outlier"]
+
+
+def test_no_flags_when_all_is_well():
+    calm = latest(status="green", variation="common_cause", assurance="pass", outlier=False,
+                  p_meet_target=0.9, worsening_run=0)
+    assert raise_flags(calm).height == 0
+
+
+def test_missing_and_late_returns():
+    quarter = parse_period("2009/10 Q2")
+    expected = pl.DataFrame({
+        "indicator": ["a", "b"], "area": ["x", "x"], "period": ["2009/10 Q2"] * 2,
+        "period_start": [quarter.start] * 2, "period_end": [quarter.end] * 2,
+        "deadline": [dt.date(2009, 10, 31)] * 2, "owner": ["NHS Gateshead", "Police"]})
+    values = pl.DataFrame({"indicator": ["a"], "area": ["x"], "period_start": [quarter.start],
+                           "period_end": [quarter.end], "value": [1.0]})
+    late = missing_returns(expected, values, as_at=dt.date(2009, 11, 10))
+    assert late["reason"].to_list() == [
+        "b (x): the 2009/10 Q2 return from Police is 10 days late (due 31 October 2009)."]
+    assert missing_returns(expected, values, as_at=dt.date(2009, 10, 31)).height == 0
