@@ -242,9 +242,14 @@ def write_areas(data: Path, catalogue: dict, hoods: Neighbourhoods) -> None:
         rows.append({"code": p["LSOA11CD"], "name": p["LSOA11NM"], "level": "lsoa",
                      "parent": hoods.lookup[p["LSOA11CD"]]["WD19CD"],
                      "imd_rank": imd[rank_column], "imd_decile": imd[decile_column]})
+    # Mid-2020 usual residents, summed from the LSOAs (the weights for gaps between areas).
+    population = {area: sum(float(hoods.pop2020[lsoa]["total_population"]) for lsoa in lsoas)
+                  for area, lsoas in hoods.groups().items()}
+    for row in rows:
+        row["population"] = int(population[row["code"]]) if row["code"] in population else ""
     with (OUT / "areas.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, ["code", "name", "level", "parent", "imd_rank",
-                                         "imd_decile"], lineterminator="\n")
+        writer = csv.DictWriter(handle, ["code", "name", "level", "parent", "population",
+                                         "imd_rank", "imd_decile"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
 

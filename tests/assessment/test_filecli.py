@@ -152,3 +152,30 @@ def test_a_long_run_shows_progress_on_stderr(tmp_path):
     assert "Assessing" in result.stderr
     assert "240,000 rows" in result.stderr or "240000/240000" in result.stderr
     assert pl.read_parquet(tmp_path / "big_out.parquet").height == series * periods
+
+
+def test_gaps_between_areas_are_written_beside_the_assessment(files):
+    sources = DemoSources()
+    lsoas = [a for a in sources.areas if a["level"] == "lsoa"]
+    wards = [a for a in sources.areas if a["level"] == "ward"]
+    rows = [(w["code"], "ward",
+             sum(int(a["imd_rank"]) for a in lsoas if a["parent"] == w["code"])
+             / sum(1 for a in lsoas if a["parent"] == w["code"]), w["population"])
+            for w in wards]
+    pl.DataFrame(rows, orient="row", schema=["area", "level", "deprivation_rank",
+                                             "population"]).write_csv(files / "areas.csv")
+    result = run("--values", "values.csv", "--indicators", "indicators.csv", "--areas",
+                 "areas.csv", "--gaps", "gaps.csv", "--out", "g_out.csv", cwd=files)
+    assert result.returncode == 0, result.stderr
+    gaps = pl.read_csv(files / "gaps.csv")
+    deprived = gaps.filter(pl.col("indicator") == "NG 01", pl.col("period") == "2019").row(
+        0, named=True)
+    assert deprived["areas"] == 22 and deprived["level"] == "ward"
+    values = pl.read_csv(files / "values.csv").filter(
+        pl.col("indicator") == "NG 01", pl.col("period") == "2019",
+        pl.col("area").is_in([w["code"] for w in wards]))
+    assert deprived["range"] == pytest.approx(values["value"].max() - values["value"].min())
+    assert deprived["sii"] < 0  # more deprived wards have more deprived neighbourhoods
+    assert (files / "gaps.trends.csv").exists()
+    lonely = run("--values", "values.csv", "--gaps", "gaps.csv", "--out", "x.csv", cwd=files)
+    assert lonely.returncode == 2 and "--gaps and --areas go together" in lonely.stderr

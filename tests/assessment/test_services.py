@@ -108,3 +108,16 @@ def test_assess_command_explains_unknown_codes_and_periods():
         call_command("assess", "--indicator", "XX 99", "--quiet")
     with pytest.raises(CommandError, match="not a period JoinedUp can read|cannot be read|period"):
         call_command("assess", "--period", "whenever", "--quiet")
+
+
+def test_gaps_between_wards_are_stored_and_shown(client):
+    from joinedup.assessment.models import Gap, GapTrend
+
+    gap = Gap.objects.get(indicator__code="NG 07", level="ward", period="mid-2020")
+    assert gap.areas == 22
+    assert gap.range == pytest.approx(gap.maximum - gap.minimum)
+    trend = GapTrend.objects.get(indicator__code="NG 07", level="ward", measure="range")
+    assert trend.baseline_period == "mid-2015" and trend.latest_period == "mid-2020"
+    assert trend.narrowing in ("narrowing", "widening", "no_change")
+    page = client.get("/indicators/ng-07/").content.decode()
+    assert "The gap between areas" in page and "Between wards" in page

@@ -203,7 +203,8 @@ def test_linear_against_statsmodels_ols():
                      "period_end": begin + timedelta(days=90), "value": value,
                      "polarity": "up", "target": 21.0, "forecast_start": date(2008, 1, 1)})
     frame = pl.DataFrame(rows)
-    got = assess_forecast(frame, ForecastParameters(methods=("linear",))).row(0, named=True)
+    got = assess_forecast(frame, ForecastParameters(methods=("linear",), calibrate=False)).row(
+        0, named=True)
     t = np.array([(BASE + timedelta(days=d) - EPOCH).days for d in IRREGULAR_DAYS], float)
     t0 = float((date(2008, 1, 1) - EPOCH).days)
     fit = OLS(np.array(NOISY), add_constant(t)).fit()
@@ -256,7 +257,8 @@ def test_damped_against_statsmodels_exponential_smoothing():
     np.testing.assert_allclose(fitted, fit.fittedvalues, rtol=TOLERANCE)
     assert sse == pytest.approx(fit.sse, rel=TOLERANCE)
 
-    parameters = ForecastParameters(methods=("damped",), alphas=(ALPHA,), betas=(BETA,),
+    parameters = ForecastParameters(methods=("damped",), calibrate=False, alphas=(ALPHA,),
+                                    betas=(BETA,),
                                     phis=(PHI,))
     statsmodels_forecast = fit.forecast(8)
     for horizon in range(1, 9):
@@ -287,7 +289,8 @@ def test_damped_intervals_against_statsmodels_ets_model():
         nobs = len(y) - 2
         table = {level: result.get_prediction(start=nobs, end=nobs + 9)
                  .summary_frame(alpha=1 - level / 100) for level in (80, 95)}
-    parameters = ForecastParameters(methods=("damped",), alphas=(ALPHA,), betas=(BETA,),
+    parameters = ForecastParameters(methods=("damped",), calibrate=False, alphas=(ALPHA,),
+                                    betas=(BETA,),
                                     phis=(PHI,))
     for horizon in range(1, 11):
         got = assess_forecast(damped_frame(DAMPED, horizon), parameters).row(0, named=True)
@@ -444,3 +447,22 @@ def test_probability_is_monotone_in_the_target():
     ps = [assess_forecast(frame_of({"A": values}, target=target)).item(0, "p_meet_target")
           for target in (6.0, 8.0, 9.0, 10.0, 12.0)]
     assert all(a > b for a, b in zip(ps, ps[1:])), ps
+
+
+def test_calibration_never_narrows_and_widens_after_a_surprise():
+    import datetime as dt
+
+    values = [10.0, 10.2, 10.1, 10.3, 10.2, 10.4, 10.3, 13.0, 10.5, 14.0]
+    frame = pl.DataFrame({
+        "indicator": ["i"] * 10, "area": ["a"] * 10,
+        "period_start": [dt.date(2000 + i, 1, 1) for i in range(10)],
+        "period_end": [dt.date(2001 + i, 1, 1) for i in range(10)],
+        "value": values, "polarity": ["up"] * 10, "target": [11.0] * 10,
+        "forecast_start": [dt.date(2012, 1, 1)] * 10})
+    raw = assess_forecast(frame, ForecastParameters(calibrate=False)).row(0, named=True)
+    calibrated = assess_forecast(frame, ForecastParameters()).row(0, named=True)
+    assert calibrated["forecast"] == raw["forecast"]
+    raw_width = raw["forecast_upper95"] - raw["forecast_lower95"]
+    width = calibrated["forecast_upper95"] - calibrated["forecast_lower95"]
+    assert width > raw_width
+    assert abs(calibrated["p_meet_target"] - 0.5) < abs(raw["p_meet_target"] - 0.5)

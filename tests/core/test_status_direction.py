@@ -258,3 +258,32 @@ def test_default_tolerance_is_five_percent_of_the_target(polarity, value, expect
     targets = pl.DataFrame({"indicator": ["a"], "area": ["x"], "period_start": [year.start],
                             "period_end": [year.end], "target": [100.0]})
     assert assess_status(frame, targets)["status"][0] == expected
+
+
+def test_the_regular_fast_path_finds_what_looking_back_finds():
+    import numpy as np
+
+    from joinedup.core import direction
+    from joinedup.core.panel import build_panel
+
+    sources = DemoSources()
+    compared = 0
+    for code in ("HW 15", "EC 04", "HW 02"):  # monthly, annual, financial years
+        frame = sources.values.filter(pl.col("indicator") == code).with_columns(
+            polarity=pl.lit("up"))
+        prepared = direction.period_columns(frame)
+        panel = build_panel(prepared, ["indicator", "area"], ["period_start", "period_end"],
+                            extra=direction.PERIOD_COLUMNS)
+        start_month, start_day = direction.calendar(panel.extra["_start_day"])
+        end_month, end_day = direction.calendar(panel.extra["_end_day"])
+        step = np.where((start_day == 1) & (end_day == 1), end_month - start_month, -1)
+        positions = np.broadcast_to(np.arange(panel.width)[None, :], panel.values.shape)
+        slow = direction._lookback(panel, positions, start_month, start_day, end_month,
+                                   end_day, step)
+        regular = direction._regular_step(panel, start_month, end_month, step)
+        if regular is None:  # gaps in the series: only the slow path applies
+            continue
+        fast = direction._regular_lookback(panel, positions, regular)
+        assert np.array_equal(slow[0], fast[0]) and np.array_equal(slow[1], fast[1]), code
+        compared += 1
+    assert compared >= 2

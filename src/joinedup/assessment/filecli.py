@@ -2,7 +2,8 @@
 
     joinedup assess --values V.csv|V.parquet [--indicators I.csv] [--targets T.csv]
                     [--spc-screen | --no-spc-screen] [--run-length 7]
-                    [--parameters P.json] --out OUT.csv|OUT.parquet
+                    [--parameters P.json] [--areas A.csv --gaps G.csv]
+                    --out OUT.csv|OUT.parquet
 
 Bad input stops the run before anything is written, with each problem given as
 ``FILE:LINE:COLUMN: message`` on standard error and exit status 1. Long runs show a
@@ -55,6 +56,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--run-length", type=int, help="points in a trend or shift (default 7)")
     p.add_argument("--parameters", type=Path,
                    help="JSON file of parameters, as written beside an earlier output")
+    p.add_argument("--areas", type=Path,
+                   help="CSV or Parquet: area, level, deprivation_rank (1 = most deprived), "
+                        "population; with --gaps, measures the gaps between areas")
+    p.add_argument("--gaps", type=Path,
+                   help="CSV or Parquet file for the gaps between the areas of each level "
+                        "(needs --areas); whether each gap is narrowing goes beside it, in "
+                        "GAPS.trends.csv or .parquet")
     p.add_argument("--out", required=True, type=Path, help="CSV or Parquet file to write")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -164,14 +172,66 @@ def write(results_batches, out: Path, parameters: AssessmentParameters, progress
     return rows
 
 
+AREA_COLUMNS = ("area", "level", "deprivation_rank", "population")
+
+
+def read_areas(path: Path) -> pl.DataFrame:
+    frame = read_table(path, "areas")
+    missing = [c for c in AREA_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError([f"{path}::: the areas must have the column(s) {', '.join(missing)}"])
+    lines = []
+    for column in ("deprivation_rank", "population"):
+        numbers = frame[column].cast(pl.String).str.strip_chars().str.replace_all(",", "")
+        bad = frame.with_row_index("_r").filter(
+            numbers.is_not_null() & (numbers != "")
+            & numbers.cast(pl.Float64, strict=False).is_null())
+        suffix_csv = path.suffix.lower() == ".csv"
+        for row, text in bad.select("_r", column).head(20).iter_rows():
+            line = row + 2 if suffix_csv else row + 1
+            lines.append(f"{path}:{line}:{column}: {text!r} is not a number")
+    if lines:
+        raise InputError(lines)
+    return frame.select(
+        pl.col("area").cast(pl.String).str.strip_chars(),
+        pl.col("level").cast(pl.String).str.strip_chars(),
+        *[pl.col(c).cast(pl.String).str.replace_all(",", "").cast(pl.Float64, strict=False)
+          for c in ("deprivation_rank", "population")])
+
+
+def write_gaps(values: pl.DataFrame, polarity, areas: pl.DataFrame, out: Path,
+               parameters: AssessmentParameters) -> None:
+    from joinedup.core.gaps import area_gaps, gap_trends
+
+    if polarity is not None:
+        values = values.join(polarity, on="indicator", how="left")
+    gaps = area_gaps(values.select(*[c for c in ("indicator", "area", "period_label",
+                                                  "period_start", "value", "polarity")
+                                     if c in values.columns]).rename(
+        {"period_label": "period"}), areas, min_areas=parameters.gaps.min_areas)
+    trends = gap_trends(gaps, min_relative_change=parameters.gaps.min_relative_change)
+    trends_path = out.with_name(out.stem + ".trends" + out.suffix)
+    for frame, path in ((gaps, out), (trends, trends_path)):
+        if path.suffix.lower() == ".parquet":
+            frame.write_parquet(path)
+        else:
+            frame.with_columns(pl.col(pl.Enum).cast(pl.String)).write_csv(path)
+
+
 def main(argv: list[str]) -> int:
     options = parser().parse_args(argv)
-    if options.out.suffix.lower() not in SUFFIXES:
-        sys.stderr.write(f"joinedup assess: --out must end in .csv or .parquet: {options.out}\n")
+    for name in ("out", "gaps"):
+        path = getattr(options, name)
+        if path is not None and path.suffix.lower() not in SUFFIXES:
+            sys.stderr.write(f"joinedup assess: --{name} must end in .csv or .parquet: {path}\n")
+            return 2
+    if (options.gaps is None) != (options.areas is None):
+        sys.stderr.write("joinedup assess: --gaps and --areas go together\n")
         return 2
     try:
         parameters = parameters_from(options)
         values, polarity, targets = load(options)
+        areas = read_areas(options.areas) if options.areas else None
     except InputError as error:
         sys.stderr.write("\n".join(error.lines) + "\n")
         sys.stderr.write("Nothing was written.\n")
@@ -187,6 +247,8 @@ def main(argv: list[str]) -> int:
         batches = assess_batches(values, polarity, targets, parameters,
                                  progress=lambda done: bar.update(task, completed=done))
         rows = write(batches, options.out, parameters, bar)
+    if areas is not None:
+        write_gaps(values, polarity, areas, options.gaps, parameters)
     if not options.quiet:
         sys.stderr.write(f"Assessed {rows:,} rows; wrote {options.out}\n")
     return 0

@@ -136,3 +136,52 @@ class Flag(PeriodFields):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+
+class Gap(PeriodFields):
+    """The gap between the areas of one level for an indicator in one period."""
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="gaps")
+    indicator = models.ForeignKey("strategy.Indicator", on_delete=models.CASCADE,
+                                  related_name="gaps")
+    level = models.CharField(max_length=40)
+    areas = models.PositiveIntegerField()
+    weighting = models.CharField(max_length=12, blank=True)
+    minimum = models.FloatField(null=True)
+    maximum = models.FloatField(null=True)
+    range = models.FloatField(null=True)
+    iqr_gap = models.FloatField(null=True)
+    deprived_quintile_mean = models.FloatField(null=True)
+    rest_mean = models.FloatField(null=True)
+    quintile_gap = models.FloatField(null=True)
+    sii = models.FloatField(null=True, verbose_name="slope index of inequality")
+    reason = models.CharField(max_length=200, blank=True)
+
+    objects = IndicatorChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indicator", "level", "period_start"]
+        constraints = [models.UniqueConstraint(
+            fields=["indicator", "level", "period_start", "period_end"],
+            name="one_gap_per_indicator_level_period")]
+
+
+class GapTrend(models.Model):
+    """Whether one gap measure is narrowing, from its first period to its latest."""
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="gap_trends")
+    indicator = models.ForeignKey("strategy.Indicator", on_delete=models.CASCADE,
+                                  related_name="gap_trends")
+    level = models.CharField(max_length=40)
+    measure = models.CharField(max_length=15)
+    baseline_period = models.CharField(max_length=40, blank=True)
+    baseline_gap = models.FloatField(null=True)
+    latest_period = models.CharField(max_length=40, blank=True)
+    latest_gap = models.FloatField(null=True)
+    narrowing = models.CharField(max_length=10, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    objects = IndicatorChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indicator", "level", "measure"]

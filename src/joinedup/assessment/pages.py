@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from joinedup.assessment.models import Assessment, AssessmentRun, Flag
+from joinedup.assessment.models import Assessment, AssessmentRun, Flag, Gap, GapTrend
 from joinedup.reports import charts
 
 HISTORY_IN_FAN = 12
@@ -85,3 +85,29 @@ def _fan(indicator, area, rows, latest) -> str | None:
              f"prediction intervals{chance}.")
     spec = charts.forecast_chart(history, forecast, unit=indicator.unit, target=latest.target)
     return charts.render_svg(spec, label=label)
+
+
+MEASURE_WORDS = {
+    "range": "Range (highest − lowest)",
+    "iqr_gap": "Inter-quartile gap",
+    "quintile_gap": "Most deprived fifth − the rest",
+    "sii": "Slope index of inequality",
+}
+
+
+def gaps_for(indicator, user) -> list[dict]:
+    """Per level: the gaps between areas by period, and whether each gap is narrowing."""
+    gaps = list(Gap.objects.visible_to(user).filter(indicator=indicator).order_by(
+        "level", "-period_start"))
+    trends = list(GapTrend.objects.visible_to(user).filter(indicator=indicator))
+    levels = []
+    for level in dict.fromkeys(g.level for g in gaps):
+        from joinedup.places.models import Level
+
+        levels.append({
+            "level": Level(level).label if level in Level.values else level,
+            "rows": [g for g in gaps if g.level == level],
+            "trends": [{"words": MEASURE_WORDS.get(t.measure, t.measure), "trend": t}
+                       for t in trends if t.level == level and t.narrowing],
+        })
+    return levels

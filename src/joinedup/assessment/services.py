@@ -15,9 +15,10 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from joinedup.assessment.models import Assessment, AssessmentRun, Flag
+from joinedup.assessment.models import Assessment, AssessmentRun, Flag, Gap, GapTrend
 from joinedup.core.engine import assess
 from joinedup.core.flags import raise_flags
+from joinedup.core.gaps import area_gaps, gap_trends
 from joinedup.core.parameters import AssessmentParameters
 from joinedup.core.periods import parse_period, parse_periods
 from joinedup.places.models import Area
@@ -108,6 +109,7 @@ def run_assessment(*, indicator: Indicator | None = None, as_at_period: str | No
         with transaction.atomic():
             run.save()
             flags = _store(run, indicators, results)
+            _store_gaps(run, indicators, values, polarity, parameters)
             run.state = AssessmentRun.State.DONE
             run.rows = results.height
             run.flags_raised = flags
@@ -194,6 +196,67 @@ def _clear_flags(run, indicators, keep, existing=None) -> None:
         flag.cleared_at = now
         flag.last_run = run
     Flag.objects.bulk_update(gone, ["cleared_at", "last_run"], batch_size=1000)
+
+
+GAP_LEVELS = ("locality", "ward", "lsoa")
+GAP_FIELDS = {"minimum": "min", "maximum": "max", "range": "range", "iqr_gap": "iqr_gap",
+              "deprived_quintile_mean": "deprived_quintile_mean", "rest_mean": "rest_mean",
+              "quintile_gap": "quintile_gap", "sii": "sii"}
+
+
+def deprivation_frame() -> pl.DataFrame:
+    """Areas below district level with a deprivation rank and a population.
+
+    An LSOA has its IMD 2019 rank; a ward or locality takes the mean rank of the LSOAs
+    within it (so 1 is still the most deprived end).
+    """
+    areas = list(Area.objects.filter(level__in=GAP_LEVELS).values_list(
+        "pk", "code", "level", "parent_id", "population", "imd_rank"))
+    by_pk = {pk: (code, level, parent) for pk, code, level, parent, _, _ in areas}
+    ranks: dict[str, list[int]] = {}
+    for pk, code, level, parent, _, rank in areas:
+        if level != "lsoa" or rank is None:
+            continue
+        node = pk
+        while node in by_pk:
+            ranks.setdefault(by_pk[node][0], []).append(rank)
+            node = by_pk[node][2]
+    rows = [(code, level, (sum(ranks[code]) / len(ranks[code])) if code in ranks else None,
+             population) for _, code, level, _, population, _ in areas]
+    return pl.DataFrame(rows, orient="row", schema={
+        "area": pl.String, "level": pl.String, "deprivation_rank": pl.Float64,
+        "population": pl.Float64})
+
+
+def _store_gaps(run, indicators, values: pl.DataFrame, polarity: pl.DataFrame,
+                parameters: AssessmentParameters) -> None:
+    Gap.objects.filter(indicator__in=indicators).delete()
+    GapTrend.objects.filter(indicator__in=indicators).delete()
+    areas = deprivation_frame()
+    local = values.filter(pl.col("area").is_in(areas["area"].implode()))
+    if local.height == 0:
+        return
+    gaps = area_gaps(local.join(polarity, on="indicator", how="left"), areas,
+                     min_areas=parameters.gaps.min_areas)
+    ids = dict(Indicator.objects.values_list("code", "pk"))
+    ends = dict(zip(values["period"], values["period_end"], strict=True))
+    Gap.objects.bulk_create([
+        Gap(run=run, indicator_id=ids[row["indicator"]], level=row["level"],
+            period=row["period"], period_start=row["period_start"],
+            period_end=ends[row["period"]], areas=row["areas"],
+            weighting=row["weighting"] or "", reason=row["reason"] or "",
+            **{field: _plain(row[column]) for field, column in GAP_FIELDS.items()})
+        for row in gaps.iter_rows(named=True)
+    ])
+    trends = gap_trends(gaps, min_relative_change=parameters.gaps.min_relative_change)
+    GapTrend.objects.bulk_create([
+        GapTrend(run=run, indicator_id=ids[row["indicator"]], level=row["level"],
+                 measure=str(row["measure"]), baseline_period=row["baseline_period"] or "",
+                 baseline_gap=_plain(row["baseline_gap"]),
+                 latest_period=row["latest_period"] or "", latest_gap=_plain(row["latest_gap"]),
+                 narrowing=str(row["narrowing"] or ""), reason=row["reason"] or "")
+        for row in trends.iter_rows(named=True)
+    ])
 
 
 def reassess_indicator(indicator: Indicator, person=None) -> AssessmentRun:

@@ -32,26 +32,39 @@ from joinedup.core.parameters import DirectionParameters
 
 DIRECTIONS = ("improving", "no_change", "worsening", "none")
 IMPROVING, NO_CHANGE, WORSENING, NONE = range(4)
-PERIOD_COLUMNS = ["_start_day", "_end_day", "_start_month", "_start_dom", "_end_month",
-                  "_end_dom", "_lower", "_upper"]
+PERIOD_COLUMNS = ["_start_day", "_end_day", "_lower", "_upper"]
 
 
 def period_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    """The numeric period description the kernel needs, added to ``frame``:
-    the period's first day and the day after its end (days since 1970-01-01), and the
-    confidence limits."""
+    """The numeric period description the kernel needs, added to ``frame``: the period's
+    first day and the day after its end (days since 1970-01-01), and its confidence
+    limits."""
     has_ci = "lower_ci" in frame.columns and "upper_ci" in frame.columns
-    start, end = pl.col("period_start"), pl.col("period_end")
     return frame.with_columns(
-        _start_day=start.dt.epoch("d").cast(pl.Float64),
-        _end_day=end.dt.epoch("d").cast(pl.Float64),
-        _start_month=(start.dt.year() * 12 + start.dt.month()).cast(pl.Float64),
-        _start_dom=start.dt.day().cast(pl.Float64),
-        _end_month=(end.dt.year() * 12 + end.dt.month()).cast(pl.Float64),
-        _end_dom=end.dt.day().cast(pl.Float64),
+        _start_day=pl.col("period_start").dt.epoch("d").cast(pl.Float64),
+        _end_day=pl.col("period_end").dt.epoch("d").cast(pl.Float64),
         _lower=pl.col("lower_ci").cast(pl.Float64) if has_ci else pl.lit(None, pl.Float64),
         _upper=pl.col("upper_ci").cast(pl.Float64) if has_ci else pl.lit(None, pl.Float64),
     )
+
+
+def calendar(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(months since year 0, day of the month) for a matrix of day counts; NaN gives -1.
+
+    Day counts span a few thousand values however many cells there are, so each distinct
+    day is converted once, through a lookup table.
+    """
+    valid = ~np.isnan(days)
+    if not valid.any():
+        empty = np.full(days.shape, -1, dtype=np.int64)
+        return empty, empty.copy()
+    first, last = int(np.nanmin(days)), int(np.nanmax(days))
+    table = np.arange(first, last + 1).astype("datetime64[D]")
+    months = table.astype("datetime64[M]")
+    month_table = months.astype(np.int64) + 1970 * 12
+    day_table = (table - months.astype("datetime64[D]")).astype(np.int64) + 1
+    index = np.where(valid, days - first, 0).astype(np.int64)
+    return (np.where(valid, month_table[index], -1), np.where(valid, day_table[index], -1))
 
 
 def direction_panel(panel: Panel, polarity: np.ndarray,
@@ -63,13 +76,66 @@ def direction_panel(panel: Panel, polarity: np.ndarray,
     month (quarters, months, years, spans of years): the step is its length in months.
     """
     values, width = panel.values, panel.width
-    x = panel.extra
-    start_month, start_day = x["_start_month"], x["_start_dom"]
-    end_month, end_day = x["_end_month"], x["_end_dom"]
-    step = np.where((start_day == 1) & (end_day == 1), end_month - start_month, -1.0)
+    start_month, start_day = calendar(panel.extra["_start_day"])
+    end_month, end_day = calendar(panel.extra["_end_day"])
+    step = np.where((start_day == 1) & (end_day == 1), end_month - start_month, -1)
+    positions = np.broadcast_to(np.arange(width)[None, :], values.shape)
+    regular = _regular_step(panel, start_month, end_month, step)
+    if regular is not None:
+        previous, year = _regular_lookback(panel, positions, regular)
+    else:
+        previous, year = _lookback(panel, positions, start_month, start_day, end_month,
+                                   end_day, step)
+    no_step = (step <= 0) & (positions >= 1) & panel.mask
+    previous = np.where(no_step, positions - 1, previous)
+
+    pol = polarity[:, None]
+    direction_previous = _judge(panel, previous, pol, parameters)
+    direction_year = _judge(panel, year, pol, parameters)
+    direction = np.where(year >= 0, direction_year, direction_previous)
+    worsening_run = run_lengths(direction_previous == WORSENING)
+    return {
+        "direction_previous": direction_previous,
+        "direction_year": direction_year,
+        "direction": direction,
+        "worsening_run": worsening_run,
+    }
+
+
+def _regular_step(panel: Panel, start_month, end_month, step) -> int | None:
+    """The step in months when every series runs through whole, consecutive periods of
+    one length with no gaps (quarter after quarter, say); None otherwise."""
+    if panel.width < 2 or panel.n_series == 0:
+        return None
+    mask = panel.mask
+    first = step[0, 0]
+    if first <= 0 or not np.all((step == first) | ~mask):
+        return None
+    gaps = np.diff(start_month, axis=1)
+    later = mask[:, 1:]
+    if not np.all((gaps == first) | ~later):
+        return None
+    return int(first)
+
+
+def _regular_lookback(panel: Panel, positions, step: int):
+    """Positions of the previous period and the period a year earlier, for regular series."""
+    previous = np.where(positions >= 1, positions - 1, -1)
+    previous = np.where(panel.mask, previous, -1)
+    if 12 % step:
+        year = np.full(positions.shape, -1, dtype=np.int64)
+    else:
+        back = 12 // step
+        year = np.where((positions >= back) & panel.mask, positions - back, -1)
+    return previous.astype(np.int64), year.astype(np.int64)
+
+
+def _lookback(panel: Panel, positions, start_month, start_day, end_month, end_day, step):
+    """Find the previous period and the year-earlier one by looking back point by point."""
+    values = panel.values
+    width = panel.width
     previous = np.full(values.shape, -1, dtype=np.int64)
     year = np.full(values.shape, -1, dtype=np.int64)
-    positions = np.broadcast_to(np.arange(width)[None, :], values.shape)
     wants_previous = (step > 0) & panel.mask
     wants_year = panel.mask.copy()
     # Series are sorted by period, so an earlier period can only sit to the left; a gap
@@ -91,37 +157,32 @@ def direction_panel(panel: Panel, polarity: np.ndarray,
         later = np.s_[:, offset + 1:] if offset + 1 < width else None
         if later is None or not (wants_previous[later].any() or wants_year[later].any()):
             break
-    no_step = (step <= 0) & (positions >= 1) & panel.mask
-    previous = np.where(no_step, positions - 1, previous)
-
-    pol = polarity[:, None]
-    direction_previous = _judge(panel, previous, pol, parameters)
-    direction_year = _judge(panel, year, pol, parameters)
-    direction = np.where(year >= 0, direction_year, direction_previous)
-    worsening_run = run_lengths(direction_previous == WORSENING)
-    return {
-        "direction_previous": direction_previous,
-        "direction_year": direction_year,
-        "direction": direction,
-        "worsening_run": worsening_run,
-    }
+    return previous, year
 
 
 def _judge(panel: Panel, earlier: np.ndarray, polarity: np.ndarray,
            parameters: DirectionParameters) -> np.ndarray:
     found = earlier >= 0
     index = np.where(found, earlier, 0)
+    step_back = np.where(found, np.arange(panel.width)[None, :] - earlier, -1)
+    largest = int(step_back.max()) if step_back.size else -1
+    regular = largest > 0 and not ((step_back != largest) & found).any()
 
     def at(matrix: np.ndarray) -> np.ndarray:
+        if regular:  # the earlier figure is always the same number of points back
+            shifted = np.full_like(matrix, np.nan)
+            shifted[:, largest:] = matrix[:, : matrix.shape[1] - largest]
+            return np.where(found, shifted, np.nan)
         return np.where(found, np.take_along_axis(matrix, index, axis=1), np.nan)
 
     value, before = panel.values, at(panel.values)
     lower, upper = panel.extra["_lower"], panel.extra["_upper"]
-    before_lower, before_upper = at(lower), at(upper)
     change = value - before
+    any_ci = parameters.use_confidence_intervals and not np.isnan(lower).all()
     with np.errstate(invalid="ignore"):
         by_size = np.abs(change) > parameters.min_relative_change * np.abs(before)
-        if parameters.use_confidence_intervals:
+        if any_ci:
+            before_lower, before_upper = at(lower), at(upper)
             with_ci = ~(np.isnan(lower) | np.isnan(upper) | np.isnan(before_lower)
                         | np.isnan(before_upper))
             by_interval = (lower > before_upper) | (upper < before_lower)

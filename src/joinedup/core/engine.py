@@ -119,7 +119,7 @@ def _series_frame(prepared: pl.DataFrame, panel: Panel,
     included = panel.row_series >= 0
     first_rows = np.full(panel.n_series, -1, dtype=np.int64)
     first_rows[panel.row_series[included][::-1]] = np.nonzero(included)[0][::-1]
-    polarity = direction_kernel.polarity_codes(prepared["polarity"])
+    polarity = direction_kernel.polarity_codes(prepared["polarity"].gather(first_rows))
     last_start = panel.last(panel.extra[forecast_kernel.TIME])
     last_end = panel.last(panel.extra["_end_day"])
     previous_start = np.take_along_axis(
@@ -127,7 +127,7 @@ def _series_frame(prepared: pl.DataFrame, panel: Panel,
         axis=1)[:, 0]
     series = panel.keys.with_columns(
         _series=pl.int_range(pl.len(), dtype=pl.Int64),
-        _polarity=pl.Series(polarity[first_rows] if panel.n_series else [], dtype=pl.Int8),
+        _polarity=pl.Series(polarity if panel.n_series else [], dtype=pl.Int8),
         _last_start=pl.Series(last_start).cast(pl.Int32).cast(pl.Date),
         _last_end=pl.Series(last_end).cast(pl.Int32).cast(pl.Date),
         _previous_start=pl.Series(np.where(panel.lengths >= 2, previous_start, np.nan))
@@ -197,60 +197,65 @@ def _names(codes: np.ndarray, names: tuple[str, ...], present: np.ndarray | None
 
 def _assemble(frame, panel, series, spc, found, travel, forecast) -> pl.DataFrame:
     col = panel.column
-    last = panel.last_row_flags()
     in_series = panel.row_series >= 0
-    series_of_row = np.where(in_series, panel.row_series, 0)
+    is_last = panel.last_row_flags()
+    last_rows = np.flatnonzero(is_last)
+    last_series = panel.row_series[last_rows]
+    height = frame.height
 
-    def on_last(vector: np.ndarray) -> np.ndarray:
-        return np.where(last, col(np.asarray(vector, dtype=float)), np.nan)
+    def floats(name: str, values: np.ndarray) -> pl.Series:
+        return pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)
 
-    period_text = series["forecast_period"].gather(pl.Series(series_of_row))
-    method = forecast["method"] if "method" in forecast else forecast["forecast_method"]
-    reason = forecast["reason"] if "reason" in forecast else forecast["forecast_reason"]
-    columns = {
-        "direction": _names(col(travel["direction"], fill=direction_kernel.NONE),
-                            direction_kernel.DIRECTIONS),
-        "direction_previous": _names(col(travel["direction_previous"],
-                                         fill=direction_kernel.NONE), direction_kernel.DIRECTIONS),
-        "direction_year": _names(col(travel["direction_year"], fill=direction_kernel.NONE),
-                                 direction_kernel.DIRECTIONS),
-        "worsening_run": pl.Series(col(travel["worsening_run"], fill=0).astype(np.int32)),
-        "spc_mean": pl.Series(col(spc["mean"])),
-        "spc_lower": pl.Series(col(spc["lower"])),
-        "spc_upper": pl.Series(col(spc["upper"])),
-        "spc_lower_2sigma": pl.Series(col(spc["lower_2sigma"])),
-        "spc_upper_2sigma": pl.Series(col(spc["upper_2sigma"])),
-        "spc_signal": _names(col(spc["signal"], fill=0), spc_kernel.SIGNALS, in_series),
-        "spc_side": _names(col(spc["side"], fill=0), spc_kernel.SIDES, in_series),
-        "variation": _names(col(spc["variation"], fill=0), spc_kernel.VARIATIONS, in_series),
-        "assurance": _names(col(spc["assurance"], fill=0), spc_kernel.ASSURANCES, in_series),
-        "spc_trial_limits": pl.Series(col(spc["trial"], fill=False).astype(bool)),
-        "outlier": pl.Series(col(found["outlier"], fill=False).astype(bool)),
-        "outlier_score": pl.Series(col(found["score"])),
-        "outlier_reason": outlier_kernel.reason_text(col(found["reason"], fill=1)),
-        "target": pl.Series(np.where(in_series, series["target"].fill_null(np.nan).to_numpy()
-                                     [series_of_row], np.nan)),
-        "is_latest": pl.Series(last),
-        "forecast_period": pl.when(pl.Series(last)).then(period_text),
-        "forecast": pl.Series(on_last(forecast["forecast"])),
-    }
-    for level in (80, 95):
-        for side in ("lower", "upper"):
-            name = f"forecast_{side}{level}"
-            columns[name] = pl.Series(on_last(forecast[name]))
-    columns["p_meet_target"] = pl.Series(on_last(forecast["p_meet_target"]))
-    rows = pl.Series(series_of_row)
-    on_last_row = pl.Series(last)
-    for name, texts in (("forecast_method", method), ("forecast_reason", reason)):
-        per_series = pl.Series(name, list(texts), dtype=pl.String)
-        columns[name] = pl.when(on_last_row).then(per_series.gather(rows)) if len(per_series) \
-            else pl.lit(None, pl.String)
+    def on_last(name: str, vector) -> pl.Series:
+        out = np.full(height, np.nan)
+        out[last_rows] = np.asarray(vector, dtype=float)[last_series]
+        return floats(name, out)
+
+    def texts_on_last(name: str, per_series: pl.Series) -> pl.Series:
+        empty = pl.repeat(None, height, dtype=pl.String, eager=True).alias(name)
+        if not last_rows.size:
+            return empty
+        return empty.scatter(last_rows, per_series.gather(last_series))
+
+    def named(name: str, matrix, names, fill, present=None) -> pl.Series:
+        return _names(col(matrix, fill=fill), names, present).alias(name)
+
+    series_target = series["target"].fill_null(np.nan).to_numpy()
+    columns = [
+        named("direction", travel["direction"], direction_kernel.DIRECTIONS,
+              direction_kernel.NONE),
+        named("direction_previous", travel["direction_previous"], direction_kernel.DIRECTIONS,
+              direction_kernel.NONE),
+        named("direction_year", travel["direction_year"], direction_kernel.DIRECTIONS,
+              direction_kernel.NONE),
+        pl.Series("worsening_run", col(travel["worsening_run"], fill=0).astype(np.int32)),
+        *[floats(f"spc_{name}", col(spc[name])) for name in
+          ("mean", "lower", "upper", "lower_2sigma", "upper_2sigma")],
+        named("spc_signal", spc["signal"], spc_kernel.SIGNALS, 0, in_series),
+        named("spc_side", spc["side"], spc_kernel.SIDES, 0, in_series),
+        named("variation", spc["variation"], spc_kernel.VARIATIONS, 0, in_series),
+        named("assurance", spc["assurance"], spc_kernel.ASSURANCES, 0, in_series),
+        pl.Series("spc_trial_limits", col(spc["trial"], fill=False).astype(bool)),
+        pl.Series("outlier", col(found["outlier"], fill=False).astype(bool)),
+        floats("outlier_score", col(found["score"])),
+        outlier_kernel.reason_text(col(found["reason"], fill=1)).alias("outlier_reason"),
+        floats("target", np.where(in_series,
+                                  series_target[np.where(in_series, panel.row_series, 0)]
+                                  if series_target.size else np.nan, np.nan)),
+        pl.Series("is_latest", is_last),
+        texts_on_last("forecast_period", series["forecast_period"]),
+        on_last("forecast", forecast["forecast"]),
+        *[on_last(f"forecast_{side}{level}", forecast[f"forecast_{side}{level}"])
+          for level in (80, 95) for side in ("lower", "upper")],
+        on_last("p_meet_target", forecast["p_meet_target"]),
+        texts_on_last("forecast_method", pl.Series(list(forecast["forecast_method"]),
+                                                   dtype=pl.String)),
+        texts_on_last("forecast_reason", pl.Series(list(forecast["forecast_reason"]),
+                                                   dtype=pl.String)),
+    ]
     out = frame.select("_row", "indicator", "area", "period", "period_start", "period_end",
                        "value", "status", "status_target", "status_target_period")
-    out = out.with_columns(**{name: (value.fill_nan(None) if isinstance(value, pl.Series)
-                                     and value.dtype == pl.Float64 else value)
-                              for name, value in columns.items()})
-    return out.select("_row", *OUTPUT_COLUMNS)
+    return out.with_columns(columns).select("_row", *OUTPUT_COLUMNS)
 
 
 _EPOCH = parse_period("1970-01-01").start

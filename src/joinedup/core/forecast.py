@@ -5,6 +5,11 @@ the series' own points, the one that forecast the series' recent points better i
 and its predictive distribution at the target date gives a point forecast, 80% and 95%
 prediction intervals, and P(meet target).
 
+Calibration (on by default, ``calibrate``): the predictive spread is never narrower than
+the series' own backtest misses imply (see ``_calibrated``); on 8,035 held-out real
+series this took the Brier score of P(meet target) from worse than a coin toss to
+better than both the naive and the linear-trend baselines (bench/RESULTS.md).
+
 Time. A point's time is its ``period_start`` in days since 1970-01-01, so irregular
 spacing is respected by the linear model. The forecast is for ``forecast_start``, a date
 given per series (the start of the target period, or of the next period when there is no
@@ -158,10 +163,14 @@ def forecast_panel(panel: Panel, forecast_start_days: np.ndarray, target: np.nda
     choose_linear, choose_damped = choose_linear & forecastable, choose_damped & forecastable
 
     forecast, sd = np.full(n_series, np.nan), np.full(n_series, np.nan)
+    backtest_error = np.full(n_series, np.nan)
     for chosen, candidate in ((choose_linear, linear), (choose_damped, damped)):
         if candidate is not None:
             forecast = np.where(chosen, candidate.forecast, forecast)
             sd = np.where(chosen, candidate.sd, sd)
+            backtest_error = np.where(chosen, candidate.backtest_error, backtest_error)
+    if parameters.calibrate:
+        sd = _calibrated(sd, backtest_error, origins, t, lengths, t0, EXACT * scale)
     out: dict[str, np.ndarray] = {"forecast": forecast}
     degrees = np.where(choose_linear, lengths - 2, 1)
     for level in parameters.levels:
@@ -230,6 +239,25 @@ def _damped(panel, t0, enough, fit_points, origins, scale, parameters) -> Candid
     sigma = np.where(sigma <= EXACT * scale, 0.0, sigma)
     sd = sigma * np.sqrt(damped_variance_factor(alpha, beta, phi, steps))
     return Candidate(enough, _mean_error(misses, origins), forecast, sd)
+
+
+def _calibrated(sd, backtest_error, origins, t, lengths, t0, exact) -> np.ndarray:
+    """Never claim more certainty than the series' own backtest shows.
+
+    The model's spread comes from how well it fits the points it was fitted to; the
+    backtest shows how far it missed points it had not seen. Read as a normal error, a
+    mean absolute miss m one step ahead means a standard deviation of m·√(π/2); grown as
+    √h over h steps to the forecast date, it is the least spread the predictive law may
+    have (the larger of the two is used). A model that fitted well but forecast badly
+    thus gets honest intervals, and its P(meet target) is pulled towards 1/2.
+    """
+    spacing = median_spacing(t, lengths)
+    steps = steps_ahead(np.where(np.isfinite(t0), t0 - pick(t, lengths - 1), 0.0), spacing)
+    with np.errstate(invalid="ignore"):
+        empirical = backtest_error * np.sqrt(np.pi / 2) * np.sqrt(np.maximum(steps, 1))
+    empirical = np.where(empirical <= exact, 0.0, empirical)  # an exact fit stays exact
+    usable = (origins > 0) & np.isfinite(empirical) & np.isfinite(sd)
+    return np.where(usable, np.maximum(sd, empirical), sd)
 
 
 def _p_meet(forecast, sd, degrees, linear, target, sign, exact) -> np.ndarray:

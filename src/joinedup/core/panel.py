@@ -99,33 +99,33 @@ def build_panel(frame: pl.DataFrame, keys: Sequence[str], order: Sequence[str],
     height = frame.height
     indexed = frame.select([*keys, *order, value, *extra]).with_row_index("_row")
     present = indexed.filter(pl.col(value).is_not_null() & pl.col(value).is_not_nan())
-    ordered = present if _grouped_in_order(present, keys, order) else present.sort(
-        [*keys, *order], maintain_order=True)
-    if ordered.height == 0:
+    if present.height == 0:
         empty_keys = frame.select(keys).head(0)
         return Panel(np.empty((0, 0)), np.empty(0, dtype=np.int64), empty_keys,
                      np.full(height, -1, dtype=np.int64), np.zeros(height, dtype=np.int64),
                      {name: np.empty((0, 0)) for name in extra})
-    new_series = pl.any_horizontal(
-        [pl.col(k).ne_missing(pl.col(k).shift(1)) for k in keys]
-    ).fill_null(True)
-    ordered = ordered.with_columns(_series=new_series.cast(pl.Int64).cum_sum() - 1)
-    ordered = ordered.with_columns(
-        _position=pl.int_range(pl.len(), dtype=pl.Int64).over("_series")
-    )
-    series = ordered["_series"].to_numpy()
-    position = ordered["_position"].to_numpy()
-    n = int(series[-1]) + 1
-    lengths = np.bincount(series, minlength=n).astype(np.int64)
+    # Exports usually arrive already sorted by series and period; checking that is one
+    # linear pass, where sorting by text keys is the slowest step of the layout.
+    checked = present.select(_new=_new_series(keys), _ascending=_ascending([*keys, *order]))
+    ordered = present
+    if not checked["_ascending"].all():
+        ordered = present.sort([*keys, *order], maintain_order=True)
+        checked = ordered.select(_new=_new_series(keys))
+    new = checked["_new"].to_numpy()
+    starts = np.flatnonzero(new)
+    n = starts.size
+    lengths = np.diff(np.append(starts, new.size)).astype(np.int64)
+    series = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    position = np.arange(new.size, dtype=np.int64) - np.repeat(starts, lengths)
     width = int(lengths.max())
 
     flat = series * width + position
-    dense = flat.size == n * width and bool(np.array_equal(flat, np.arange(flat.size)))
+    dense = flat.size == n * width  # every series full length, so flat is 0, 1, 2, …
 
     def scatter(column: str) -> np.ndarray:
         data = ordered[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
         if dense:
-            return data.reshape(n, width).copy()
+            return data.reshape(n, width)
         matrix = np.full(n * width, np.nan)
         matrix[flat] = data
         return matrix.reshape(n, width)
@@ -135,31 +135,25 @@ def build_panel(frame: pl.DataFrame, keys: Sequence[str], order: Sequence[str],
     rows = ordered["_row"].to_numpy()
     row_series[rows] = series
     row_position[rows] = position
-    first = ordered.filter(pl.col("_position") == 0).select(keys)
+    first = ordered.select(keys)[starts]
     return Panel(scatter(value), lengths, first, row_series, row_position,
                  {name: scatter(name) for name in extra})
 
 
-def _grouped_in_order(frame: pl.DataFrame, keys: list[str], order: list[str]) -> bool:
-    """True when each series' rows are already together and in time order.
+def _new_series(keys: list[str]) -> pl.Expr:
+    """True on the first row of each run of equal keys."""
+    return pl.any_horizontal([pl.col(k).ne_missing(pl.col(k).shift(1)) for k in keys]
+                             ).fill_null(True)
 
-    Exports usually arrive like this; checking is linear, where sorting by text keys is
-    the slowest step of laying out a large panel. Within a series the order columns must
-    be non-decreasing (ties broken by the next column).
-    """
-    if frame.height < 2:
-        return True
-    runs = frame.select(pl.struct(keys).rle_id().max() + 1).item()
-    if runs != frame.select(pl.struct(keys).n_unique()).item():
-        return False
-    same = pl.all_horizontal([pl.col(k) == pl.col(k).shift(1) for k in keys])
-    ascending = pl.lit(False)
-    tied = pl.lit(True)
-    for column in order:
-        ascending = ascending | (tied & (pl.col(column) > pl.col(column).shift(1)))
-        tied = tied & (pl.col(column) == pl.col(column).shift(1))
-    broken = frame.select((same & ~ascending).fill_null(False).any()).item()
-    return not broken
+
+def _ascending(columns: list[str]) -> pl.Expr:
+    """True where a row sorts at or after the row before it, column by column."""
+    after, tied = pl.lit(False), pl.lit(True)
+    for column in columns:
+        before = pl.col(column).shift(1)
+        after = after | (tied & (pl.col(column) > before))
+        tied = tied & (pl.col(column) == before)
+    return (after | tied).fill_null(True)
 
 
 def shift_right(matrix: np.ndarray, by: int, fill=np.nan) -> np.ndarray:

@@ -66,6 +66,15 @@ class ForecastParameters:
     betas: tuple[float, ...] = (0.05, 0.2)
     phis: tuple[float, ...] = (0.8, 0.9, 0.98)
     levels: tuple[int, ...] = (80, 95)
+    calibrate: bool = True  # intervals no narrower than the series' own backtest misses
+
+
+@dataclass(frozen=True)
+class GapParameters:
+    """Gaps between areas of one level, and whether they are narrowing."""
+
+    min_areas: int = 3
+    min_relative_change: float = 0.01  # a gap narrows or widens by more than 1% of itself
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,7 @@ class AssessmentParameters:
     spc: SPCParameters = field(default_factory=SPCParameters)
     outliers: OutlierParameters = field(default_factory=OutlierParameters)
     forecast: ForecastParameters = field(default_factory=ForecastParameters)
+    gaps: GapParameters = field(default_factory=GapParameters)
     flags: FlagParameters = field(default_factory=FlagParameters)
 
     def __post_init__(self):
@@ -130,6 +140,10 @@ def check(parameters: AssessmentParameters) -> None:
         problems.append("forecast.min_points must be at least 3")
     if any(not 0 < level < 100 for level in forecast.levels):
         problems.append("forecast.levels must be percentages between 0 and 100")
+    if parameters.gaps.min_areas < 3:
+        problems.append("gaps.min_areas must be at least 3")
+    if parameters.gaps.min_relative_change < 0:
+        problems.append("gaps.min_relative_change cannot be negative")
     if not 0 <= parameters.status.default_tolerance < 1:
         problems.append("status.default_tolerance must be a fraction between 0 and 1")
     if problems:

@@ -73,6 +73,7 @@ class FrameworkBuilder:
                 "level": row["level"],
                 "parent": built.get(row["parent"]) if row["parent"] else None,
                 "boundary": boundaries.get(row["code"]),
+                "population": int(row["population"]) if row.get("population") else None,
                 "imd_rank": int(row["imd_rank"]) if row.get("imd_rank") else None,
                 "imd_decile": int(row["imd_decile"]) if row.get("imd_decile") else None,
             })

@@ -51,6 +51,10 @@ class Area(ChangeRecorded):
         null=True, blank=True, verbose_name="IMD 2019 rank",
         help_text="Index of Multiple Deprivation 2019 rank among English LSOAs; 1 is most deprived.",
     )
+    population = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Usual residents (ONS mid-year estimate), the weight "
+        "each area carries when gaps between areas are measured.",
+    )
     imd_decile = models.PositiveSmallIntegerField(
         null=True, blank=True, verbose_name="IMD 2019 decile",
         help_text="1 is the most deprived tenth of English LSOAs.",

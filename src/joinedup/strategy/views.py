@@ -124,6 +124,7 @@ def indicator(request, slug):
         "assessed_area": chosen,
         "area_choices": _area_choices(areas, values),
         "assessment": pages.series_assessment(indicator, chosen, user) if chosen else None,
+        "gaps": pages.gaps_for(indicator, user),
         "areas": areas,
         "rows": tables.by_period(values, areas),
         "targets": targets,

@@ -148,6 +148,17 @@ def reference_series(ts, ys, forecast_start, target, polarity, parameters) -> di
         sd = sigma * math.sqrt(variance_factor(alpha, beta, phi, h))
         law = stats.norm(loc=forecast, scale=sd) if sd > 0 else None
 
+    if getattr(parameters, "calibrate", False) and origins > 0 and math.isfinite(errors[method]):
+        # never narrower than the series' own backtest misses, grown as sqrt(steps)
+        h = steps_to(forecast_start - ts[-1], spacing)
+        empirical = errors[method] * math.sqrt(math.pi / 2) * math.sqrt(max(h, 1))
+        if empirical <= EXACT * scale:
+            empirical = 0.0
+        if empirical > sd:
+            sd = empirical
+            law = (stats.t(n - 2, loc=forecast, scale=sd) if method == "linear"
+                   else stats.norm(loc=forecast, scale=sd))
+
     out["forecast"] = forecast
     out["forecast_method"] = method
     for level in levels:
