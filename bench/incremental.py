@@ -9,6 +9,8 @@ side:
 - save → the indicator page rendered with the new assessment (what a reader sees);
 - for comparison, re-assessing the whole partnership.
 
+The chart renderer is started first, as the server does when it starts.
+
 Goal: one indicator re-assessed and visible within 1 s. Medians go to bench/RESULTS.md.
 
     python bench/incremental.py [--rounds 15] [--database-url postgres://…]
@@ -52,6 +54,9 @@ def main() -> None:
     from joinedup.strategy.models import Indicator
 
     call_command("demo", "--quiet", verbosity=0)
+    from joinedup.reports.charts import warm_up
+
+    warm_up()  # as a server does when it starts (see joinedup/wsgi.py)
     client = Client()
     reassessed, visible, whole = [], [], []
     indicators = list(Indicator.objects.filter(visibility="public").order_by("code"))

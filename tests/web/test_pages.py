@@ -47,7 +47,7 @@ def test_theme_page_shows_latest_value_against_target_with_its_assessment(client
     assessed = Assessment.objects.get(indicator__code="HW 02", area__code="E08000037",
                                       is_latest=True)
     row = re.search(r"HW 02 Year 6 children with excess weight (.*?)(HW 03|$)", page).group(1)
-    assert f"{latest.period} {latest.value:.1f} %" in row
+    assert f"{latest.value:.1f} % {latest.period}" in row
     assert f"{target.value:.1f} by {target.period} illustrative" in row
     assert STATUS[assessed.status].label in row
     assert DIRECTION[assessed.direction].label in row

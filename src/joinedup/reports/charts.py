@@ -231,3 +231,12 @@ def forecast_chart(history: list[dict], forecast: dict, *, unit: str,
                                 "filled": True, "color": "#00703c"},
                        "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"}}})
     return {"width": width, "height": 260, "layer": layers}
+
+
+def warm_up() -> None:
+    """Start the chart renderer (its first chart costs about a second, later ones ~20 ms).
+
+    Servers call this as they start, so no reader waits for it.
+    """
+    vl_convert.vegalite_to_svg({"$schema": VEGA_LITE_SCHEMA, "data": {"values": [{"x": 1}]},
+                                "mark": "point", "encoding": {"x": {"field": "x"}}})
