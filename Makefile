@@ -36,6 +36,7 @@ test: install-test assets
 
 test-sqlite:
 	@echo "== the suite on SQLite"
+	$(BIN)/ruff check --quiet src tests bench scripts
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
