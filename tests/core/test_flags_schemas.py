@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import polars as pl
 import pytest
@@ -81,17 +82,21 @@ def test_polarity_and_targets_checks():
     ]
 
 
-@settings(max_examples=200, deadline=None)
+def python_fixed(value: float, decimals: int) -> str:
+    scaled = math.floor(abs(value) * 10.0 ** decimals + 0.5)
+    text = str(scaled).rjust(decimals + 1, "0")
+    number = text if decimals == 0 else f"{text[:-decimals]}.{text[-decimals:]}"
+    return ("-" if value < 0 and scaled > 0 else "") + number
+
+
+@settings(max_examples=300, deadline=None)
 @given(value=st.floats(-1e9, 1e9, allow_nan=False), decimals=st.integers(0, 4))
-def test_fixed_decimals_match_python_formatting(value, decimals):
+def test_fixed_decimals_match_a_per_value_formatter(value, decimals):
     got = pl.select(fixed(pl.lit(value), pl.lit(decimals)))[0, 0]
-    expected = f"{value:.{decimals}f}"
-    # Python rounds half to even on the binary value; both agree away from exact halves.
-    scaled = abs(value) * 10 ** decimals
-    if abs(scaled - round(scaled) - 0.5) > 1e-6 and abs(scaled - round(scaled) + 0.5) > 1e-6:
-        assert got.lstrip("-") == expected.lstrip("-")
-        if float(expected) != 0:
-            assert got.startswith("-") == expected.startswith("-")
+    assert got == python_fixed(value, decimals)
+    # and agree with Python's own formatting away from exact halves
+    if abs(abs(value) * 10 ** decimals % 1 - 0.5) > 1e-6:
+        assert float(got) == float(f"{value:.{decimals}f}")
 
 
 def latest(**overrides) -> pl.DataFrame:
@@ -137,3 +142,48 @@ def test_missing_and_late_returns():
     assert late["reason"].to_list() == [
         "b (x): the 2009/10 Q2 return from Police is 10 days late (due 31 October 2009)."]
     assert missing_returns(expected, values, as_at=dt.date(2009, 10, 31)).height == 0
+
+
+def _reference_flags(row: dict) -> dict[str, str]:
+    """One series at a time, with Python's own formatting."""
+    steps = {"financial_year": "years", "calendar_quarter": "quarters", "month": "months"}
+    def amount(value):
+        number = python_fixed(value, row["decimals"])
+        return f"{number}%" if row["unit"] == "%" else f"{number} {row['unit']}"
+    lead = f"{row['title']} ({row['area_name']}): "
+    worse = (f"{row['worsening_run']} {steps.get(row['period_kind'], 'periods')} worsening; "
+             if row["worsening_run"] >= 3 else "")
+    out = {}
+    if row["status"] == "red":
+        out["red"] = (f"{lead}{worse}{amount(row['value'])} in {row['period']} is worse than "
+                      f"the {row['status_target_period']} milestone of "
+                      f"{amount(row['status_target'])}, beyond the tolerance.")
+    if row["p_meet_target"] is not None and row["p_meet_target"] < 0.5:
+        out["likely_to_miss"] = (f"{lead}{worse}"
+                                 f"{python_fixed((1 - row['p_meet_target']) * 100, 0)}% "
+                                 f"chance of missing the {row['forecast_period']} target of "
+                                 f"{amount(row['target'])}.")
+    if row["outlier"]:
+        out["outlier"] = (f"{lead}the {row['period']} figure of {amount(row['value'])} is "
+                          "unusual against the series' other figures; its owner should "
+                          "confirm or correct it before it is reported.")
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=st.floats(-1e5, 1e5, allow_nan=False), target=st.floats(-1e5, 1e5, allow_nan=False),
+       p=st.one_of(st.none(), st.floats(0, 1)), run=st.integers(0, 6),
+       decimals=st.integers(0, 3), unit=st.sampled_from(["%", "per 100,000", "years"]),
+       status=st.sampled_from(["red", "amber", "green", "grey"]), outlier=st.booleans(),
+       kind=st.sampled_from(["financial_year", "calendar_quarter", "month", "duration"]))
+def test_flag_reasons_equal_the_per_row_wording(value, target, p, run, decimals, unit, status,
+                                                outlier, kind):
+    row = latest(value=value, status_target=target, target=target, p_meet_target=p,
+                 worsening_run=run, decimals=decimals, unit=unit, status=status,
+                 outlier=outlier, period_kind=kind, variation="common_cause",
+                 assurance="pass")
+    expected = _reference_flags(row.row(0, named=True))
+    flags = raise_flags(row)
+    got = dict(zip(flags["kind"], flags["reason"], strict=True))
+    assert {k: v for k, v in got.items() if k in expected or k in
+            ("red", "likely_to_miss", "outlier")} == expected

@@ -39,12 +39,16 @@ STEP_WORDS = {
 
 
 def fixed(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
-    """A number written with a fixed number of decimal places (``decimals`` per row)."""
+    """A number written with a fixed number of decimal places (``decimals`` per row).
+
+    Halves round away from zero (⌊|x|·10^d + ½⌋), and a number that rounds to zero has no
+    minus sign.
+    """
     scale = pl.lit(10.0).pow(decimals)
-    scaled = (value.abs() * scale).round(0).cast(pl.Int64)
+    scaled = (value.abs() * scale + 0.5).floor().cast(pl.Int64)
     whole = (scaled // scale.cast(pl.Int64)).cast(pl.String)
     fraction = (scaled % scale.cast(pl.Int64)).cast(pl.String).str.zfill(decimals.cast(pl.Int64))
-    sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    sign = pl.when((value < 0) & (scaled > 0)).then(pl.lit("-")).otherwise(pl.lit(""))
     return pl.when(value.is_null()).then(pl.lit(None, pl.String)).when(decimals > 0).then(
         pl.concat_str([sign, whole, pl.lit("."), fraction])
     ).otherwise(pl.concat_str([sign, whole]))
