@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "joinedup.returns",
     "joinedup.assessment",
     "joinedup.reports",
+    "joinedup.api",
     "joinedup.demo",
 ]
 

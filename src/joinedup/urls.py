@@ -5,6 +5,8 @@ urlpatterns = [
     path("", include("joinedup.partnership.urls")),
     path("", include("joinedup.strategy.urls")),
     path("areas/", include("joinedup.places.urls")),
+    path("returns/", include("joinedup.returns.urls")),
+    path("api/", include("joinedup.api.urls")),
     path("account/", include("joinedup.web.urls")),
     path("admin/", admin.site.urls),
 ]

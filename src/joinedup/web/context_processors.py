@@ -11,6 +11,10 @@ NAVIGATION = [
     ("Indicators", "strategy:indicators", ("strategy:indicator",)),
     ("Areas", "places:areas", ("places",)),
 ]
+#: Shown only to people who are signed in: the quarterly cycle is partnership business.
+SIGNED_IN_NAVIGATION = [
+    ("Returns", "returns:rounds", ("returns",)),
+]
 
 
 def site(request):
@@ -26,7 +30,9 @@ def site(request):
             "current": current == name,
             "active": current != name and any(current.startswith(p) for p in prefixes),
         }
-        for text, name, prefixes in NAVIGATION
+        for text, name, prefixes in [
+            *NAVIGATION, *(SIGNED_IN_NAVIGATION if request.user.is_authenticated else [])
+        ]
     ]
     return {
         "service_name": settings.JOINEDUP_SERVICE_NAME,

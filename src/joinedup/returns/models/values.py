@@ -28,6 +28,43 @@ class DataValueQuerySet(IndicatorChildQuerySet):
             return visible.filter(approved)
         return visible.filter(approved | Q(indicator__owner_id=organisation))
 
+    def editable_by(self, user):
+        """Figures ``user`` may enter, change and submit.
+
+        People from the indicator's owner organisation send its figures; partnership
+        officers may act for any partner (they chase and key in late returns).
+        """
+        if not (user and user.is_authenticated):
+            return self.none()
+        if sees_everything(user):
+            return self
+        organisation = partner_organisation_id(user)
+        if organisation is None:
+            return self.none()
+        return super().visible_to(user).filter(indicator__owner_id=organisation)
+
+    def approvable_by(self, user):
+        """Figures ``user`` may approve or return: they lead the indicator's theme.
+
+        A theme lead chairs (or vice-chairs) the body that owns the indicator's theme, or
+        the indicator's lead body. Nobody approves a figure they submitted themselves.
+        """
+        if not (user and user.is_authenticated):
+            return self.none()
+        if user.is_superuser:
+            leads = self
+        else:
+            from joinedup.partnership.models import Membership
+
+            chairs = Membership.objects.filter(
+                person=user, role__in=[Membership.Role.CHAIR, Membership.Role.VICE_CHAIR]
+            ).values("body_id")
+            leads = self.filter(
+                Q(indicator__outcome__theme__body_id__in=chairs)
+                | Q(indicator__lead_body_id__in=chairs)
+            )
+        return leads.exclude(submitted_by=user)
+
 
 class DataValue(ChangeRecorded, PeriodFields):
     class State(models.TextChoices):
@@ -87,3 +124,13 @@ class DataValue(ChangeRecorded, PeriodFields):
 
     def __str__(self):
         return f"{self.indicator.code} {self.area.name} {self.period}: {self.value}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("returns:value", args=[self.pk])
+
+    @property
+    def is_locked(self) -> bool:
+        """An approved figure is locked: changing it needs a reason and a new approval."""
+        return self.state == self.State.APPROVED
