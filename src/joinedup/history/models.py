@@ -36,7 +36,8 @@ class Change(models.Model):
         max_length=150, help_text="Who made the change, kept even if the account is removed."
     )
     action = models.CharField(max_length=10, choices=Action.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    # Covered by the (content_type, object_id, time) index.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, db_index=False)
     object_id = models.PositiveBigIntegerField()
     object_repr = models.CharField(max_length=200)
     before = models.JSONField(null=True, blank=True)

@@ -33,6 +33,19 @@ class IndicatorQuerySet(RestrictedQuerySet):
             public | Q(visibility="partners") | Q(owner_id=organisation) | Q(Exists(shared))
         )
 
+    def sendable_by(self, user):
+        """Indicators whose figures ``user`` may enter, change and submit.
+
+        People from the owner organisation send an indicator's figures; partnership
+        officers may act for any partner (they chase and key in late returns).
+        """
+        if not (user and user.is_authenticated):
+            return self.none()
+        if sees_everything(user):
+            return self
+        organisation = partner_organisation_id(user)
+        return self.filter(owner_id=organisation) if organisation else self.none()
+
 
 class IndicatorChildQuerySet(RestrictedQuerySet):
     """Targets, values and the like: visible exactly when their indicator is."""

@@ -17,7 +17,8 @@ class DataValueQuerySet(IndicatorChildQuerySet):
         """Approved values of visible indicators; unapproved ones only to their owner.
 
         A figure still in draft, submitted or returned is the owner's working copy: the
-        partnership officers see it, and so do people from the owning organisation.
+        partnership officers see it, and so do people from the owning organisation. The
+        theme lead also sees figures submitted for their approval.
         """
         visible = super().visible_to(user)
         if sees_everything(user):
@@ -26,22 +27,14 @@ class DataValueQuerySet(IndicatorChildQuerySet):
         approved = Q(state=DataValue.State.APPROVED)
         if organisation is None:
             return visible.filter(approved)
-        return visible.filter(approved | Q(indicator__owner_id=organisation))
+        led = Q(state=DataValue.State.SUBMITTED) & _led_by(user)
+        return visible.filter(approved | Q(indicator__owner_id=organisation) | led)
 
     def editable_by(self, user):
-        """Figures ``user`` may enter, change and submit.
+        """Figures ``user`` may enter, change and submit (see ``Indicator.sendable_by``)."""
+        from joinedup.strategy.models import Indicator
 
-        People from the indicator's owner organisation send its figures; partnership
-        officers may act for any partner (they chase and key in late returns).
-        """
-        if not (user and user.is_authenticated):
-            return self.none()
-        if sees_everything(user):
-            return self
-        organisation = partner_organisation_id(user)
-        if organisation is None:
-            return self.none()
-        return super().visible_to(user).filter(indicator__owner_id=organisation)
+        return self.filter(indicator__in=Indicator.objects.sendable_by(user).values("pk"))
 
     def approvable_by(self, user):
         """Figures ``user`` may approve or return: they lead the indicator's theme.
@@ -51,19 +44,18 @@ class DataValueQuerySet(IndicatorChildQuerySet):
         """
         if not (user and user.is_authenticated):
             return self.none()
-        if user.is_superuser:
-            leads = self
-        else:
-            from joinedup.partnership.models import Membership
-
-            chairs = Membership.objects.filter(
-                person=user, role__in=[Membership.Role.CHAIR, Membership.Role.VICE_CHAIR]
-            ).values("body_id")
-            leads = self.filter(
-                Q(indicator__outcome__theme__body_id__in=chairs)
-                | Q(indicator__lead_body_id__in=chairs)
-            )
+        leads = self if user.is_superuser else self.filter(_led_by(user))
         return leads.exclude(submitted_by=user)
+
+
+def _led_by(user) -> Q:
+    """Figures of indicators whose theme (or lead body) ``user`` chairs or vice-chairs."""
+    from joinedup.partnership.models import Membership
+
+    chairs = Membership.objects.filter(
+        person=user, role__in=[Membership.Role.CHAIR, Membership.Role.VICE_CHAIR]
+    ).values("body_id")
+    return Q(indicator__outcome__theme__body_id__in=chairs) | Q(indicator__lead_body_id__in=chairs)
 
 
 class DataValue(ChangeRecorded, PeriodFields):
@@ -73,10 +65,14 @@ class DataValue(ChangeRecorded, PeriodFields):
         APPROVED = "approved", "Approved"
         RETURNED = "returned", "Returned"
 
+    # The composite indexes below lead with indicator and with area, so the foreign keys
+    # need no index of their own: each index costs every bulk upload time.
     indicator = models.ForeignKey(
-        "strategy.Indicator", on_delete=models.PROTECT, related_name="values"
+        "strategy.Indicator", on_delete=models.PROTECT, related_name="values", db_index=False
     )
-    area = models.ForeignKey("places.Area", on_delete=models.PROTECT, related_name="values")
+    area = models.ForeignKey(
+        "places.Area", on_delete=models.PROTECT, related_name="values", db_index=False
+    )
     value = models.FloatField()
     numerator = models.FloatField(null=True, blank=True)
     denominator = models.FloatField(null=True, blank=True)
@@ -90,12 +86,12 @@ class DataValue(ChangeRecorded, PeriodFields):
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     returned_reason = models.TextField(blank=True)

@@ -1,0 +1,151 @@
+"""Taking in figures: from a file, the web form or the API, by one path with one set of rules.
+
+``import_table`` checks every row (``validation``) against what the sender may see and send
+(``reference``), and saves all of them (``writing``) or none: one error anywhere, or one
+unconfirmed warning, and nothing is written. ``import_file`` does the same for an uploaded
+file, and first keeps the file exactly as it was sent, whatever becomes of its figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+
+from joinedup.history.recording import recorded_as
+from joinedup.returns import reference, validation, writing
+
+from joinedup.returns.models import Upload
+from joinedup.returns.problems import Problem, UploadRejected
+
+#: Problems kept with an upload record; the rest are counted in a last line.
+KEPT_PROBLEMS = 1000
+
+
+@dataclass
+class ImportResult:
+    problems: list[Problem] = field(default_factory=list)
+    rows: int = 0
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    saved: bool = False
+    value_ids: list[int] = field(default_factory=list)
+    upload: Upload | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def skipped(self) -> int:
+        """Rows left empty (a template row with no figure): nothing sent for them."""
+        return self.rows - self.created - self.changed - self.unchanged
+
+
+def _actor(user, actor: str | None) -> str:
+    if actor:
+        return actor
+    return user.get_username() if user is not None and user.is_authenticated else "anonymous"
+
+
+def import_table(table: pl.DataFrame, *, source: str, user, actor: str | None = None,
+                 collection_round=None, submit: bool = False, reason: str = "",
+                 note: str = "", dry_run: bool = False) -> ImportResult:
+    """Check the rows of ``table`` and, if all is well, save them as ``user``.
+
+    ``table`` has an Int64 ``row`` column (the row number to quote) and text columns named
+    as ``columns`` says. ``reason`` is required to change an approved figure; ``note``
+    confirms every outlier warning at once (a row's own note confirms its own).
+    """
+    person = user if user is not None and user.is_authenticated else None
+    result = ImportResult(rows=table.height)
+    with transaction.atomic(), recorded_as(person, actor=_actor(user, actor), reason=reason):
+        writing.hold_figures()
+        checked = validation.check(
+            table, reference.load(user=user, collection_round=collection_round,
+                                  reason=reason, note=note), file=source)
+        result.problems = checked.problems
+        if checked.problems or dry_run:
+            return result
+        actions = checked.rows["action"]
+        result.unchanged = int((actions == "unchanged").sum())
+        written = writing.write(checked.rows, submit=submit, now=timezone.now())
+        result.created, result.changed = written.created, written.changed
+        result.value_ids, result.saved = written.value_ids, True
+        for indicator_id in written.unapproved_indicators:
+            transaction.on_commit(lambda pk=indicator_id: _reassess(pk, person))
+    return result
+
+
+def _reassess(indicator_id: int, person) -> None:
+    from joinedup.assessment.services import reassess_indicator
+    from joinedup.strategy.models import Indicator
+
+    reassess_indicator(Indicator.objects.get(pk=indicator_id), person=person)
+
+
+def _kept(problems: list[Problem], name: str) -> list[dict]:
+    kept = [p.as_dict() for p in problems[:KEPT_PROBLEMS]]
+    if len(problems) > KEPT_PROBLEMS:
+        kept.append(Problem(name, 0, "", f"and {len(problems) - KEPT_PROBLEMS:,} more "
+                            "problems not listed").as_dict())
+    return kept
+
+
+def receive_file(data: bytes, name: str, *, user, actor: str | None = None,
+                 collection_round=None, submit: bool = False) -> Upload:
+    """Keep a file exactly as it was sent, before anything is made of it."""
+    person = user if user is not None and user.is_authenticated else None
+    return Upload.objects.create(
+        person=person, actor=_actor(user, actor), collection_round=collection_round,
+        received_at=timezone.now(), file_name=name[:255], size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), content=data,
+        outcome=Upload.Outcome.REJECTED, submit=submit,
+    )
+
+
+def import_upload(upload: Upload, *, user, reason: str = "", note: str = "",
+                  dry_run: bool = False) -> ImportResult:
+    """Check (and unless ``dry_run``, save) the figures of a kept upload."""
+    from joinedup.returns.files import read_table
+
+    name = upload.file_name
+    try:
+        table = read_table(bytes(upload.content), name)
+    except UploadRejected as rejected:
+        result = ImportResult(problems=rejected.problems)
+    else:
+        result = import_table(table, source=name, user=user, actor=upload.actor,
+                              collection_round=upload.collection_round, submit=upload.submit,
+                              reason=reason, note=note, dry_run=dry_run)
+    if result.saved:
+        upload.outcome = Upload.Outcome.SAVED
+    elif result.problems and not result.errors:
+        upload.outcome = Upload.Outcome.AWAITING
+    else:
+        upload.outcome = Upload.Outcome.REJECTED
+    upload.rows = result.rows
+    upload.created, upload.changed, upload.unchanged = (
+        result.created, result.changed, result.unchanged)
+    upload.problems = _kept(result.problems, name)
+    upload.save(update_fields=["outcome", "rows", "created", "changed", "unchanged",
+                               "problems"])
+    result.upload = upload
+    return result
+
+
+def import_file(data: bytes, name: str, *, user, actor: str | None = None,
+                collection_round=None, submit: bool = False, reason: str = "",
+                note: str = "", dry_run: bool = False) -> ImportResult:
+    """Keep the file, then check and save its figures: all of them, or none."""
+    upload = receive_file(data, name, user=user, actor=actor,
+                          collection_round=collection_round, submit=submit)
+    return import_upload(upload, user=user, reason=reason, note=note, dry_run=dry_run)

@@ -1,0 +1,85 @@
+"""joinedup import-values PATH: check and save a file of figures, all or nothing."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from joinedup.partnership.models import Person
+from joinedup.returns import importing
+from joinedup.returns.models import CollectionRound
+
+#: Problems printed to the terminal; the rest are counted.
+SHOWN = 200
+
+
+class Command(BaseCommand):
+    help = ("Check a CSV or Excel file of figures and save them, all or none. Problems go "
+            "to stderr as PATH:ROW:COLUMN: message, and the exit status is 1 if any.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="a .csv or .xlsx file")
+        parser.add_argument("--round", help="the slug of the collection round it answers")
+        parser.add_argument("--user", help="who is sending the figures (default: "
+                            "$JOINEDUP_USER, or your login name)")
+        parser.add_argument("--submit", action="store_true",
+                            help="submit the figures for approval once saved")
+        parser.add_argument("--reason", default="",
+                            help="why, when the file changes approved figures")
+        parser.add_argument("--note", default="",
+                            help="confirms every figure flagged as out of line")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="check only: save nothing")
+
+    def handle(self, *args, **options):
+        path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        user = self._user(options["user"])
+        collection_round = None
+        if options["round"]:
+            collection_round = CollectionRound.objects.filter(slug=options["round"]).first()
+            if collection_round is None:
+                raise CommandError(f"there is no collection round {options['round']!r}")
+        started = time.perf_counter()
+        self._say(f"{path}: checking as {user.get_username()}…")
+        upload = importing.receive_file(path.read_bytes(), str(path), user=user,
+                                        collection_round=collection_round,
+                                        submit=options["submit"])
+        result = importing.import_upload(upload, user=user, reason=options["reason"],
+                                         note=options["note"], dry_run=options["dry_run"])
+        for problem in result.problems[:SHOWN]:
+            kind = "" if problem.is_error else "warning: "
+            sys.stderr.write(f"{problem.file}:{problem.row}:{problem.column}: {kind}"
+                             f"{problem.message}\n")
+        if len(result.problems) > SHOWN:
+            sys.stderr.write(f"{path}: and {len(result.problems) - SHOWN:,} more problems\n")
+        took = time.perf_counter() - started
+        if result.problems:
+            what = (f"{len(result.errors):,} error(s)" if result.errors else
+                    f"{len(result.warnings):,} warning(s) to confirm with --note")
+            raise CommandError(f"{path}: {what}; nothing was saved", returncode=1)
+        if options["dry_run"]:
+            self._say(f"{path}: {result.rows:,} rows checked in {took:.1f} s, no problems; "
+                      "nothing saved (dry run)")
+            return
+        self.stdout.write(
+            f"{path}: {result.created:,} new, {result.changed:,} changed, "
+            f"{result.unchanged:,} unchanged, {result.skipped:,} empty rows skipped, in "
+            f"{took:.1f} s{'; submitted for approval' if options['submit'] else ''}")
+
+    def _user(self, name: str | None) -> Person:
+        name = name or os.environ.get("JOINEDUP_USER") or getpass.getuser()
+        user = Person.objects.filter(username=name, is_active=True).first()
+        if user is None:
+            raise CommandError(f"there is no active person {name!r}; say who is sending the "
+                               "figures with --user USERNAME")
+        return user
+
+    def _say(self, text: str) -> None:
+        sys.stderr.write(text + "\n")

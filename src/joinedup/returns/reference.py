@@ -1,0 +1,97 @@
+"""Loading what a returns table is checked against, as frames, in a handful of queries."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from joinedup.places.models import Area
+from joinedup.returns.models import DataValue, ExpectedReturn
+from joinedup.returns.validation import COMPARED, KEY, Reference, code_key
+from joinedup.strategy.models import Indicator
+
+_EXISTING = {
+    "value_id": pl.Int64, "indicator_id": pl.Int64, "area_id": pl.Int64,
+    "period_start": pl.Date, "period_end": pl.Date, "existing_state": pl.String,
+    "existing_version": pl.Int64, **{f"old_{c}": pl.Float64 for c in COMPARED[:-1]},
+    "old_note": pl.String,
+}
+_KEYS = {"indicator_id": pl.Int64, "area_id": pl.Int64, "period_start": pl.Date,
+         "period_end": pl.Date}
+
+
+def _frame(rows, schema: dict) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema=schema, orient="row")
+
+
+def indicators_for(user) -> pl.DataFrame:
+    """Indicators ``user`` may see, with whether they may send its figures."""
+    sendable = set(Indicator.objects.sendable_by(user).values_list("pk", flat=True))
+    rows = [
+        (code, pk, code, allows_negative, pk in sendable, owner or owner_short or "")
+        for pk, code, allows_negative, owner, owner_short in Indicator.objects.visible_to(user)
+        .values_list("pk", "code", "allows_negative", "owner__name", "owner__short_name")
+    ]
+    frame = _frame(rows, {"code_key": pl.String, "indicator_id": pl.Int64, "code": pl.String,
+                          "allows_negative": pl.Boolean, "editable": pl.Boolean,
+                          "owner_name": pl.String})
+    return frame.with_columns(code_key(pl.col("code_key")))
+
+
+def areas() -> pl.DataFrame:
+    frame = _frame(Area.objects.values_list("code", "pk", "name"),
+                   {"code_key": pl.String, "area_id": pl.Int64, "area_name": pl.String})
+    return frame.with_columns(code_key(pl.col("code_key")))
+
+
+def _series_filter(table_keys: pl.DataFrame) -> dict:
+    return {
+        "indicator_id__in": table_keys["indicator_id"].unique().to_list(),
+        "area_id__in": table_keys["area_id"].unique().to_list(),
+    }
+
+
+def existing_for(table_keys: pl.DataFrame) -> pl.DataFrame:
+    """Stored figures (whoever may see them) for the keys ``table_keys`` holds."""
+    if table_keys.is_empty():
+        return _frame([], _EXISTING)
+    fields = ["pk", *KEY, "state", "version", *COMPARED]
+    rows = (DataValue.objects.filter(**_series_filter(table_keys))
+            .filter(period_start__gte=table_keys["period_start"].min(),
+                    period_start__lte=table_keys["period_start"].max())
+            .values_list(*fields))
+    stored = _frame(rows, _EXISTING)
+    return stored.join(table_keys.unique(), on=KEY, how="semi")
+
+
+def history_for(table_keys: pl.DataFrame) -> pl.DataFrame:
+    """Approved figures of the series ``table_keys`` touches, for the outlier check."""
+    schema = {**_KEYS, "value": pl.Float64}
+    if table_keys.is_empty():
+        return _frame([], schema)
+    rows = (DataValue.objects.filter(state=DataValue.State.APPROVED,
+                                     **_series_filter(table_keys))
+            .values_list(*KEY, "value"))
+    series = table_keys.select("indicator_id", "area_id").unique()
+    return _frame(rows, schema).join(series, on=["indicator_id", "area_id"], how="semi")
+
+
+def expected_for(collection_round) -> pl.DataFrame:
+    return _frame(ExpectedReturn.objects.filter(collection_round=collection_round)
+                  .values_list(*KEY), _KEYS)
+
+
+def stored(keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return existing_for(keys), history_for(keys)
+
+
+def load(*, user, collection_round=None, reason: str = "", note: str = "") -> Reference:
+    """The reference for checking rows sent by ``user``."""
+    return Reference(
+        indicators=indicators_for(user),
+        areas=areas(),
+        stored=stored,
+        expected=expected_for(collection_round) if collection_round is not None else None,
+        round_name=str(collection_round or ""),
+        reason=reason,
+        note=note,
+    )
