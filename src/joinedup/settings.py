@@ -11,6 +11,12 @@
 | ``HTTPS`` | off | secure cookies and trust ``X-Forwarded-Proto`` from the proxy |
 | ``TIME_ZONE`` | ``Europe/London`` | |
 | ``LOG_LEVEL`` | ``INFO`` | |
+| ``EMAIL_BACKEND`` | console | Django e-mail backend; ``django.core.mail.backends.smtp.EmailBackend`` sends for real |
+| ``DEFAULT_FROM_EMAIL`` | ``JoinedUp <joinedup@localhost>`` | the sender of reminders |
+| ``EMAIL_HOST`` / ``EMAIL_PORT`` | ``localhost`` / ``25`` | the SMTP server |
+| ``EMAIL_HOST_USER`` / ``EMAIL_HOST_PASSWORD`` | empty | SMTP sign-in, if the server needs one |
+| ``EMAIL_USE_TLS`` | off | STARTTLS to the SMTP server |
+| ``JOINEDUP_BASE_URL`` | ``http://127.0.0.1:8000`` | the site's address, for links in e-mails |
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from joinedup.env import (
     SettingError,
     env_bool,
     env_choice,
+    env_int,
     env_list,
     env_path,
     env_str,
@@ -183,3 +190,17 @@ LOGGING = {
 }
 
 JOINEDUP_SERVICE_NAME = env_str("JOINEDUP_SERVICE_NAME", "JoinedUp")
+
+# E-mail (collection round reminders). The console backend prints messages, for development.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "JoinedUp <joinedup@localhost>")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+JOINEDUP_BASE_URL = env_str("JOINEDUP_BASE_URL", "http://127.0.0.1:8000")
+if not JOINEDUP_BASE_URL.startswith(("http://", "https://")):
+    raise SettingError(
+        f"JOINEDUP_BASE_URL={JOINEDUP_BASE_URL!r} must start with http:// or https://"
+    )

@@ -49,7 +49,8 @@ def next_label(code: str, area: str = GATESHEAD) -> str:
             continue
         if (found.start, found.end) == (start, end):
             return found.label
-    raise AssertionError(f"no label for {start}–{end}")
+    duration = f"P{months // 12}Y" if months % 12 == 0 else f"P{months}M"
+    return parse_period(f"{start.isoformat()}/{duration}").label
 
 
 def make_round(codes: list[str], owner, *, slug: str = "test-round",
@@ -58,10 +59,13 @@ def make_round(codes: list[str], owner, *, slug: str = "test-round",
                                        deadline=deadline)
     collection_round.set_period("2029/30 Q3")
     collection_round.save()
-    area = Area.objects.get(code=GATESHEAD)
     for code in codes:
+        figures = DataValue.objects.filter(indicator__code=code, state="approved")
+        area_code = GATESHEAD if figures.filter(area__code=GATESHEAD).exists() else \
+            figures.latest("period_start").area.code
         line = ExpectedReturn(collection_round=collection_round,
-                              indicator=Indicator.objects.get(code=code), area=area, owner=owner)
-        line.set_period(next_label(code))
+                              indicator=Indicator.objects.get(code=code),
+                              area=Area.objects.get(code=area_code), owner=owner)
+        line.set_period(next_label(code, area_code))
         line.save()
     return collection_round

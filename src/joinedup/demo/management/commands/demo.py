@@ -7,17 +7,19 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from joinedup.assessment.services import run_assessment
 from joinedup.demo.build import FrameworkBuilder
 from joinedup.demo.figures import build_targets, build_values, record_area_levels
+from joinedup.demo.rounds import build_rounds
 from joinedup.demo.sources import DemoSources
 from joinedup.history.recording import recorded_as
 
 STEPS = ["places", "partners", "bodies", "people", "strategy", "figures", "targets",
-         "assessment"]
+         "rounds", "assessment"]
 
 
 class Command(BaseCommand):
@@ -61,6 +63,9 @@ class Command(BaseCommand):
                 tick("figures")
                 targets = build_targets(sources.values, indicators, areas, sources.catalogue)
                 tick("targets")
+                rounds = build_rounds(sources.values, sources.catalogue, indicators, areas,
+                                      timezone.localdate())
+                tick("rounds")
             run, _ = run_assessment(actor="demo builder")
             tick("assessment")
         elapsed = time.monotonic() - started
@@ -68,7 +73,8 @@ class Command(BaseCommand):
             f"Demo partnership ready in {elapsed:.1f} s: {len(indicators)} indicators, "
             f"{len(areas)} areas, {targets} illustrative targets; values "
             f"{counts['created']} added, {counts['changed']} changed, "
-            f"{counts['unchanged']} already up to date; {run.flags_raised} flags open."
+            f"{counts['unchanged']} already up to date; {run.flags_raised} flags open; "
+            f"{len(rounds)} collection rounds expecting {sum(rounds.values())} returns."
         )
         self.stdout.write("\nSign in as any of these demonstration people:")
         for person in sources.catalogue["person"]:
