@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> None:
         from joinedup.assessment.filecli import main as assess_files
 
         raise SystemExit(assess_files(args[1:]))
+    if args and not args[0].startswith("-"):
+        # Commands read as words: `joinedup import-values` runs the import_values command.
+        args = [args[0].replace("-", "_"), *args[1:]]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "joinedup.settings")
     from django.core.management import execute_from_command_line
 
