@@ -79,3 +79,18 @@ def test_bad_arguments_are_explained(tmp_path, args, words):
     args = [a.format(file=path) for a in args]
     with pytest.raises(CommandError, match=words):
         call_command("import_values", *args)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_reimports_unchanged(tmp_path, capsys, fmt):
+    """What export-values writes, import-values takes back with nothing to change."""
+    out = tmp_path / f"figures.{fmt}"
+    call_command("export_values", "--user", "pct.analyst", "--indicator", "HW 02",
+                 "--indicator", "CY 07", "--out", str(out))
+    before = DataValue.objects.count(), Change.objects.count()
+    capsys.readouterr()
+    call_command("import_values", str(out), "--user", "pct.analyst")
+    summary = capsys.readouterr().out
+    exported = DataValue.objects.filter(indicator__code__in=["HW 02", "CY 07"]).count()
+    assert f"0 new, 0 changed, {exported:,} unchanged" in summary
+    assert (DataValue.objects.count(), Change.objects.count()) == before

@@ -84,10 +84,11 @@ def approve(values, user) -> int:
         value.approved_by, value.approved_at, value.updated_at = user, now, now
         value.returned_reason = ""
     with transaction.atomic():
+        # Read before the step: ``values`` may be filtered on the state it changes.
+        indicators = set(values.values_list("indicator_id", flat=True))
         count = _step(values, DataValue.objects.approvable_by(user), user,
                       from_states=[State.SUBMITTED], to_state=State.APPROVED,
                       verb="approve", stamp=stamp)
-        indicators = set(values.values_list("indicator_id", flat=True))
         for pk in indicators:
             transaction.on_commit(lambda pk=pk: _reassess(pk, user))
     return count
