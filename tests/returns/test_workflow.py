@@ -123,3 +123,16 @@ def test_changing_an_approved_figure_needs_a_reason_then_a_new_approval(
     assessed = Assessment.objects.filter(indicator=approved.indicator, area=approved.area)
     assert not assessed.filter(period=approved.period).exists()
     assert assessed.get(is_latest=True).period_end <= approved.period_start
+
+
+def test_a_change_can_replace_the_note(person):
+    pct = person("pct")
+    figure = sent(pct).get()
+    result = workflow.change_value(figure, pct, version=figure.version, note="Provisional")
+    assert result.saved and result.changed == 1
+    figure.refresh_from_db()
+    assert figure.note == "Provisional" and figure.version == 2
+    kept = workflow.change_value(figure, pct, version=2, value=figure.value + 0.1)
+    assert kept.saved
+    figure.refresh_from_db()
+    assert figure.note == "Provisional"

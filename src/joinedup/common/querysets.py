@@ -40,3 +40,14 @@ class RestrictedQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         return self if manages_framework(user) else self.none()
+
+
+class PersonalQuerySet(RestrictedQuerySet):
+    """Rows that belong to one person (``person``): theirs, and every row for officers."""
+
+    def visible_to(self, user):
+        if sees_everything(user):
+            return self
+        if not (user and user.is_authenticated):
+            return self.none()
+        return self.filter(person=user)

@@ -115,13 +115,14 @@ def _reassess(indicator_id: int, person) -> None:
     reassess_indicator(Indicator.objects.get(pk=indicator_id), person=person)
 
 
-def change_value(figure: DataValue, user, /, *, version: int, reason: str = "", note: str = "",
-                 submit: bool = False, **figures):
+def change_value(figure: DataValue, user, /, *, version: int, reason: str = "",
+                 note: str | None = None, submit: bool = False, **figures):
     """Change one figure, as its owner, from the copy at ``version``.
 
     The change goes through the same checks as an upload (``importing.import_table``), so
     the rules are the same everywhere. A stale ``version`` raises ``StaleEdit``; other
-    problems come back in the result, and nothing is saved.
+    problems come back in the result, and nothing is saved. ``note`` replaces the figure's
+    note (None keeps it); a note also confirms a figure flagged as out of line.
     """
     from joinedup.returns.importing import import_table
 
@@ -135,9 +136,9 @@ def change_value(figure: DataValue, user, /, *, version: int, reason: str = "", 
             "the figure as it is now, and make your change again if it is still needed.")
     row = {"row": 1, "indicator": figure.indicator.code, "area": figure.area.code,
            "period": figure.period, "version": str(version)}
-    for name in ("value", "numerator", "denominator", "lower_ci", "upper_ci", "note"):
+    for name in ("value", "numerator", "denominator", "lower_ci", "upper_ci"):
         given = figures.get(name, getattr(figure, name))
         row[name] = None if given is None else str(given)
+    row["note"] = (figure.note if note is None else note) or None
     table = pl.DataFrame([row], schema={k: (pl.Int64 if k == "row" else pl.String) for k in row})
-    return import_table(table, source="the form", user=user, reason=reason, note=note,
-                        submit=submit)
+    return import_table(table, source="the form", user=user, reason=reason, submit=submit)

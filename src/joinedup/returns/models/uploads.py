@@ -5,17 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from joinedup.common.querysets import RestrictedQuerySet, sees_everything
+from joinedup.common.querysets import PersonalQuerySet
 
 
-class UploadQuerySet(RestrictedQuerySet):
-    def visible_to(self, user):
-        """An upload is seen by the person who sent it, and by the partnership officers."""
-        if sees_everything(user):
-            return self
-        if not (user and user.is_authenticated):
-            return self.none()
-        return self.filter(person=user)
+class UploadQuerySet(PersonalQuerySet):
+    """An upload is seen by the person who sent it, and by the partnership officers."""
 
 
 class Upload(models.Model):

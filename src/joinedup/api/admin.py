@@ -1,0 +1,43 @@
+"""API tokens in the administration: see who holds which, revoke them, or make one.
+
+A token is shown once, in the message after it is made; the administration never shows
+or changes the digest, and a token cannot be edited, only revoked.
+"""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from joinedup.api.models import ApiToken
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "person", "name", "created", "last_used", "expires", "revoked"]
+    list_filter = ["revoked", "expires"]
+    search_fields = ["prefix", "name", "person__username", "person__last_name"]
+    autocomplete_fields = ["person"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["person", "name", "expires"]
+        return ["person", "name", "prefix", "created", "last_used", "expires", "revoked"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["person", "name", "prefix", "created", "last_used", "expires", "revoked"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        token = obj.set_token()
+        super().save_model(request, obj, form, change)
+        messages.warning(request, f"The new token for {obj.person} is {token} — copy it now: "
+                                  "it is not shown again.")
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        now = timezone.now()
+        count = sum(record.revoke(now) for record in queryset)
+        messages.success(request, f"{count} token{'s' if count != 1 else ''} revoked.")

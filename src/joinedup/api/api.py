@@ -1,0 +1,122 @@
+"""The REST API: one NinjaAPI, with a router from each app, and errors that always explain.
+
+Every error answer is JSON with a ``detail`` sentence; a request that does not fit the
+schema is a 422 listing each problem with its row and column, in the same shape as
+figures that fail the returns checks, so a program handles both one way.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from joinedup.api.auth import TokenRefused
+from joinedup.api.schemas import invalid
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Indicators, areas, quarterly figures, collection rounds and stored assessments of the
+partnership, for programs.
+
+**Reading** needs no sign-in: an anonymous caller sees public indicators and approved
+figures. Send a personal token (`Authorization: Bearer <token>`) to read what its holder
+may see, and to **write**: send figures, submit, approve or return them, and change one.
+`joinedup api-token create USERNAME` makes a token. Every list takes `limit` and `offset`
+and gives the `count` of all matches.
+
+Figures sent here pass the same checks as an uploaded file, and are saved all together or
+not at all. Every change is kept in the figure's history with who, when and why.
+"""
+
+class JoinedUpAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        """Operation ids are the view names (``list_values``), unique across the routers."""
+        return operation.view_func.__name__
+
+
+api = JoinedUpAPI(
+    title="JoinedUp API",
+    version="1.0",
+    description=DESCRIPTION,
+    urls_namespace="api",
+)
+
+WWW_AUTHENTICATE = 'Bearer realm="JoinedUp"'
+
+
+def _unauthorised(request, message: str, error: str | None = None):
+    response = api.create_response(request, {"detail": message}, status=401)
+    challenge = WWW_AUTHENTICATE + (f', error="{error}"' if error else "")
+    response["WWW-Authenticate"] = challenge
+    return response
+
+
+@api.exception_handler(TokenRefused)
+def token_refused(request, exc):
+    return _unauthorised(request, str(exc), "invalid_token")
+
+
+@api.exception_handler(AuthenticationError)
+def token_missing(request, exc):
+    return _unauthorised(request, "This needs an API token: send 'Authorization: Bearer "
+                         "<token>'. Make one with 'joinedup api-token create USERNAME'.")
+
+
+def _problem(error: dict) -> dict:
+    """A pydantic error located as a returns problem: the item's row and the field."""
+    place = [part for part in list(error.get("loc", ()))[1:] if part != "body"]
+    row, column = None, ""
+    if len(place) >= 2 and place[0] == "values" and isinstance(place[1], int):
+        row = place[1] + 1
+        column = next((str(p) for p in place[2:] if isinstance(p, str)), "")
+    elif place:
+        column = str(place[0])
+    return {"row": row, "column": column, "message": str(error.get("msg", "is not valid")),
+            "severity": "error"}
+
+
+@api.exception_handler(ValidationError)
+def request_invalid(request, exc):
+    problems = [_problem(error) for error in exc.errors]
+    where = ", ".join(sorted({p["column"] for p in problems if p["column"]})) or "the request"
+    return api.create_response(
+        request, invalid(f"The request is not valid: see {where}.", problems), status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(Exception)
+def unexpected(request, exc):
+    logger.exception("API request %s %s failed", request.method, request.path)
+    return api.create_response(
+        request, {"detail": "Something went wrong on our side; nothing was changed. "
+                  "Try again, and tell the partnership officer if it happens again."},
+        status=500)
+
+
+def _mount() -> None:
+    from joinedup.assessment.api import router as assessments
+    from joinedup.places.api import router as areas
+    from joinedup.returns.api import rounds, values
+    from joinedup.strategy.api import router as indicators
+
+    api.add_router("/indicators", indicators, tags=["Indicators"])
+    api.add_router("/areas", areas, tags=["Areas"])
+    api.add_router("/values", values, tags=["Figures"])
+    api.add_router("/rounds", rounds, tags=["Collection rounds"])
+    api.add_router("/assessments", assessments, tags=["Assessments"])
+
+
+_mount()

@@ -1,0 +1,201 @@
+"""Writing through the API: the same checks, permissions, locking and history as the web."""
+
+from __future__ import annotations
+
+import pytest
+
+from joinedup.core.periods import parse_period
+from joinedup.history.models import Change
+from joinedup.returns.models import DataValue
+
+pytestmark = pytest.mark.django_db
+
+GATESHEAD = "E08000037"
+CODE = "HW 02"  # public, owned by NHS Gateshead, in the theme the theme lead chairs
+
+
+def latest(code: str = CODE) -> DataValue:
+    return (DataValue.objects.filter(indicator__code=code, area__code=GATESHEAD,
+                                     state="approved").order_by("-period_start").first())
+
+
+def next_period(code: str = CODE) -> str:
+    """A period after every stored figure of the series: one nobody has sent yet."""
+    last = latest(code)
+    start = int(last.period[:4]) + 1
+    return f"{start}/{(start + 1) % 100:02d}" if "/" in last.period else str(start)
+
+
+def figure(**changes) -> dict:
+    return {"indicator": CODE, "area": GATESHEAD, "period": next_period(),
+            "value": latest().value, **changes}
+
+
+def counts() -> tuple[int, int]:
+    """Figures, and recorded changes to figures."""
+    figures = Change.objects.filter(content_type__model="datavalue")
+    return DataValue.objects.count(), figures.count()
+
+
+def test_sending_a_figure_saves_a_draft_and_records_who_and_why(api, person):
+    answer = api("pct").post("/api/values", {"values": [figure(value=str(latest().value))],
+                                             "reason": "Quarterly return"})
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert (body["created"], body["changed"], body["unchanged"]) == (1, 0, 0)
+    saved = DataValue.objects.get(pk=body["value_ids"][0])
+    assert (saved.indicator.code, saved.area.code, saved.period) == (
+        CODE, GATESHEAD, parse_period(next_period()).label)
+    assert saved.state == "draft" and saved.value == latest().value
+    change = Change.objects.for_object(saved).get()
+    assert (change.action, change.person, change.actor) == ("create", person("pct"),
+                                                            "pct.analyst")
+    # the owner reads it back through the API; the public does not see a draft
+    assert api("pct").get(f"/api/values/{saved.pk}").json()["state"] == "draft"
+    assert api(None).get(f"/api/values/{saved.pk}").status_code == 404
+
+    # sending the same figure again changes nothing
+    again = api("pct").post("/api/values", {"values": [figure()]})
+    assert again.status_code == 200 and again.json()["unchanged"] == 1
+
+
+def test_sent_figures_can_be_submitted_at_once(api):
+    answer = api("pct").post("/api/values", {"values": [figure()], "submit": True})
+    assert answer.status_code == 201, answer.content
+    saved = DataValue.objects.get(pk=answer.json()["value_ids"][0])
+    assert saved.state == "submitted"
+
+
+def test_one_bad_row_rejects_them_all_with_row_and_column(api):
+    before = counts()
+    good = figure()
+    other = figure(indicator="HW 03", period=next_period("HW 03"), value=latest("HW 03").value)
+    answer = api("pct").post("/api/values", {"values": [good, figure(value="twelve"), other]})
+    assert answer.status_code == 422, answer.content
+    problems = answer.json()["problems"]
+    assert problems and "nothing was saved" in answer.json()["detail"]
+    assert [(p["row"], p["column"], p["severity"]) for p in problems if p["row"] == 2][0] == (
+        2, "value", "error")
+    assert counts() == before
+
+    answer = api("pct").post("/api/values", {"values": [good, figure(indicator="ZZ 99")]})
+    assert answer.status_code == 422
+    assert any(p["row"] == 2 and p["column"] == "indicator"
+               for p in answer.json()["problems"])
+    assert counts() == before
+
+
+def test_a_request_that_does_not_fit_the_schema_names_the_row_and_field(api):
+    before = counts()
+    item = figure()
+    del item["value"]
+    answer = api("pct").post("/api/values", {"values": [figure(), item]})
+    assert answer.status_code == 422
+    assert {(p["row"], p["column"]) for p in answer.json()["problems"]} == {(2, "value")}
+    answer = api("pct").post("/api/values", {"values": []})
+    assert answer.status_code == 422
+    assert answer.json()["problems"][0]["column"] == "values"
+    pct = api("pct")
+    answer = pct.client.post("/api/values", "{not json", content_type="application/json",
+                             headers=pct._headers())
+    assert answer.status_code == 400 and answer.json()["detail"]
+    assert counts() == before
+
+
+def test_figures_of_another_organisation_are_refused(api):
+    before = counts()
+    answer = api("police").post("/api/values", {"values": [figure()]})
+    assert answer.status_code == 422
+    assert all(p["row"] == 1 for p in answer.json()["problems"])
+    assert counts() == before
+
+
+def test_an_unknown_round_is_refused(api):
+    answer = api("pct").post("/api/values", {"values": [figure()], "round": "no-such-round"})
+    assert answer.status_code == 422
+    assert answer.json()["problems"][0]["column"] == "round"
+
+
+def test_stale_change_is_refused_and_explained(api):
+    pct = api("pct")
+    pk = pct.post("/api/values", {"values": [figure()]}).json()["value_ids"][0]
+    new = round(latest().value + 0.1, 1)
+    first = pct.patch(f"/api/values/{pk}", {"version": 1, "value": new})
+    assert first.status_code == 200, first.content
+    assert (first.json()["value"], first.json()["version"]) == (new, 2)
+    stale = pct.patch(f"/api/values/{pk}", {"version": 1, "value": new + 0.1})
+    assert stale.status_code == 409
+    assert "version 1" in stale.json()["detail"] and "version 2" in stale.json()["detail"]
+    assert DataValue.objects.get(pk=pk).value == new
+    bad = pct.patch(f"/api/values/{pk}", {"version": 2, "value": "lots"})
+    assert bad.status_code == 422 and bad.json()["problems"][0]["column"] == "value"
+    assert DataValue.objects.get(pk=pk).value == new
+
+
+def test_only_the_owner_changes_a_figure(api):
+    approved = latest()
+    answer = api("police").patch(f"/api/values/{approved.pk}",
+                                 {"version": approved.version, "value": 1})
+    assert answer.status_code == 403
+    answer = api("pct").patch("/api/values/999999999", {"version": 1, "value": 1})
+    assert answer.status_code == 404
+    assert DataValue.objects.get(pk=approved.pk).value == approved.value
+
+
+def test_changing_an_approved_figure_needs_a_reason(api):
+    approved = latest()
+    body = {"version": approved.version, "value": approved.value + 1}
+    answer = api("pct").patch(f"/api/values/{approved.pk}", body)
+    assert answer.status_code == 422
+    assert any(p["column"] == "reason" or "reason" in p["message"]
+               for p in answer.json()["problems"])
+    answer = api("pct").patch(f"/api/values/{approved.pk}",
+                              {**body, "reason": "Revised by the publisher"})
+    assert answer.status_code == 200, answer.content
+    changed = DataValue.objects.get(pk=approved.pk)
+    assert changed.state != "approved" and changed.value == approved.value + 1
+    assert Change.objects.for_object(changed).filter(reason="Revised by the publisher").exists()
+
+
+def test_sign_off_through_the_api_is_recorded(api, person):
+    pct, lead = api("pct"), api("theme_lead")
+    pk = pct.post("/api/values", {"values": [figure()]}).json()["value_ids"][0]
+    early = lead.post("/api/values/approve", {"ids": [pk]})
+    assert early.status_code == 404  # a draft is the owner's own: the lead does not see it
+    assert pct.post("/api/values/submit", {"ids": [pk]}).status_code == 200
+    refused = pct.post("/api/values/approve", {"ids": [pk]})
+    assert refused.status_code == 403 and "may not approve" in refused.json()["detail"]
+    no_reason = lead.post("/api/values/return", {"ids": [pk]})
+    assert no_reason.status_code == 409 and "why" in no_reason.json()["detail"]
+    approved = lead.post("/api/values/approve", {"ids": [pk]})
+    assert approved.status_code == 200 and approved.json()["count"] == 1
+    again = lead.post("/api/values/approve", {"ids": [pk]})
+    assert again.status_code == 409 and "submitted" in again.json()["detail"]
+    steps = [(c.actor, c.after["state"]) for c in
+             Change.objects.for_object(DataValue(pk=pk)).order_by("time", "pk")]
+    assert steps == [("pct.analyst", "draft"), ("pct.analyst", "submitted"),
+                     ("theme.lead", "approved")]
+    assert api(None).get(f"/api/values/{pk}").json()["state"] == "approved"
+
+
+def test_returning_a_figure_gives_the_owner_the_reason(api):
+    pct, lead = api("pct"), api("theme_lead")
+    pk = pct.post("/api/values", {"values": [figure()], "submit": True}).json()["value_ids"][0]
+    answer = lead.post("/api/values/return", {"ids": [pk], "reason": "Check the denominator"})
+    assert answer.status_code == 200
+    back = pct.get(f"/api/values/{pk}").json()
+    assert (back["state"], back["returned_reason"]) == ("returned", "Check the denominator")
+
+
+def test_an_unusual_figure_waits_for_a_note(api):
+    before = counts()
+    unusual = figure(value=latest().value * 40)
+    answer = api("pct").post("/api/values", {"values": [unusual]})
+    assert answer.status_code == 422, answer.content
+    problems = answer.json()["problems"]
+    assert problems and {p["severity"] for p in problems} == {"warning"}
+    assert "confirm" in answer.json()["detail"]
+    assert counts() == before
+    confirmed = api("pct").post("/api/values", {"values": [unusual],
+                                                "note": "New measurement method"})
+    assert confirmed.status_code == 201, confirmed.content
