@@ -10,7 +10,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA := var
 ASSETS := src/joinedup/web/static/build/app.css
-PYTEST_ARGS ?=
+# Two worker processes (the machines have two cores); each file stays on one worker, so a
+# file's live server and fixtures are made once.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 export JOINEDUP_DATA_DIR := $(CURDIR)/$(DATA)
 
