@@ -28,16 +28,19 @@ class Change(models.Model):
         DELETE = "delete", "Deleted"
 
     time = models.DateTimeField(db_index=True)
+    # Kept by Django rather than by a database constraint: a bulk upload writes a history
+    # row per figure, and per-row constraint checks would cost it more than the writing.
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="changes",
+        related_name="changes", db_constraint=False,
     )
     actor = models.CharField(
         max_length=150, help_text="Who made the change, kept even if the account is removed."
     )
     action = models.CharField(max_length=10, choices=Action.choices)
     # Covered by the (content_type, object_id, time) index.
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, db_index=False)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, db_index=False,
+                                     db_constraint=False)
     object_id = models.PositiveBigIntegerField()
     object_repr = models.CharField(max_length=200)
     before = models.JSONField(null=True, blank=True)

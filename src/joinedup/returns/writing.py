@@ -113,8 +113,9 @@ def _stamp(now: dt.datetime) -> str:
 def _snapshot_sql(alias: str) -> str:
     """The figure's row as JSON, keyed and formatted as ``ChangeRecorded.snapshot()``."""
     if _postgres():
-        pairs = ", ".join(f"'{f}', {alias}.{q(f)}" for f in FIELDS)
-        return f"jsonb_build_object({pairs})"
+        # The row's own JSON: its column names are the snapshot's keys, and PostgreSQL
+        # writes dates and UTC times as isoformat() does.
+        return f"to_jsonb({alias})"
     parts = []
     for f in FIELDS:
         column = f"{alias}.{q(f)}"
@@ -124,8 +125,9 @@ def _snapshot_sql(alias: str) -> str:
     return f"json_object({', '.join(parts)})"
 
 
-def _record(cursor, *, action: str, ids_sql: str, params: list, now: str) -> None:
-    """History rows for the figures ``ids_sql`` selects, made by the database."""
+def _record(cursor, *, action: str, where: str, params: list, now: str) -> None:
+    """History rows for the figures ``where`` selects (``v`` is the figure), made by the
+    database."""
     context = current_context()
     content_type = ContentType.objects.get_for_model(DataValue).pk
     snapshot = _snapshot_sql("v")
@@ -139,7 +141,7 @@ def _record(cursor, *, action: str, ids_sql: str, params: list, now: str) -> Non
         f"substr(i.code || ' ' || a.name || ' ' || v.period || ': ' || {value_text}{cast}, 1, 200), "
         f"{before}, {after}, {_param('text')} "
         f"FROM {q(TABLE)} v JOIN {q(Indicator._meta.db_table)} i ON i.id = v.indicator_id "
-        f"JOIN {q(Area._meta.db_table)} a ON a.id = v.area_id WHERE v.id IN ({ids_sql})",
+        f"JOIN {q(Area._meta.db_table)} a ON a.id = v.area_id WHERE {where}",
         [now, getattr(context.person, "pk", None), context.actor, action, content_type,
          context.reason, *params])
 
@@ -157,6 +159,8 @@ def _last_change_id(cursor) -> int:
 def _create(rows: pl.DataFrame, cursor, *, state: str, person_id, now: str) -> list[int]:
     cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {q(TABLE)}")
     first = cursor.fetchone()[0] + 1
+    # In index order, each B-tree page is written once rather than revisited at random.
+    rows = rows.sort(["indicator_id", "area_id", "period_start", "period_end"])
     rows = rows.with_columns(pl.int_range(first, first + rows.height, dtype=pl.Int64).alias("id"))
     sent = ["id", "indicator_id", "area_id", "period", "period_start", "period_end",
             *(c for c in FIGURES if rows[c].null_count() < rows.height)]
@@ -176,15 +180,14 @@ def _create(rows: pl.DataFrame, cursor, *, state: str, person_id, now: str) -> l
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), "
                        f"(SELECT COALESCE(MAX(id), 1) FROM {q(TABLE)}))")
     _record_range(cursor, first, first + rows.height - 1, now)
-    return rows["id"].to_list()
+    return rows.sort("row")["id"].to_list()   # in the order the rows were sent
 
 
 def _record_range(cursor, first: int, last: int, now: str) -> None:
     if last < first:
         return
-    _record(cursor, action="create",
-            ids_sql=f"SELECT id FROM {q(TABLE)} WHERE id BETWEEN %s AND %s",
-            params=[first, last], now=now)
+    _record(cursor, action="create", where="v.id BETWEEN %s AND %s", params=[first, last],
+            now=now)
 
 
 def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: str) -> None:
@@ -201,7 +204,7 @@ def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: str) -> N
     _send(STAGED, staged, {}, cursor)
     since = _last_change_id(cursor)
     in_staged = f"SELECT id FROM {STAGED}"
-    _record(cursor, action="update", ids_sql=in_staged, params=[], now=now)
+    _record(cursor, action="update", where=f"v.id IN ({in_staged})", params=[], now=now)
     submitted = state == DataValue.State.SUBMITTED
     sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in [*FIGURES, "note"])
     cursor.execute(

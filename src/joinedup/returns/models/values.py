@@ -84,14 +84,16 @@ class DataValue(ChangeRecorded, PeriodFields):
     )
     note = models.TextField(blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    # Who sent and who approved are kept by Django (SET_NULL), not by database constraints,
+    # whose per-row checks would cost a bulk upload more than the rest of its writing.
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", db_index=False,
+        related_name="+", db_index=False, db_constraint=False,
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", db_index=False,
+        related_name="+", db_index=False, db_constraint=False,
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     returned_reason = models.TextField(blank=True)
@@ -116,7 +118,12 @@ class DataValue(ChangeRecorded, PeriodFields):
                 name="numerator_not_above_denominator",
             ),
         ]
-        indexes = [models.Index(fields=["area", "indicator", "period_start"])]
+        indexes = [
+            models.Index(fields=["area", "indicator", "period_start"]),
+            # The published figures of a series, read to judge each new figure against.
+            models.Index(fields=["indicator", "area"], name="approved_figures",
+                         condition=Q(state="approved")),
+        ]
 
     def __str__(self):
         return f"{self.indicator.code} {self.area.name} {self.period}: {self.value}"
