@@ -118,7 +118,14 @@ def test_one_bad_row_among_ten_thousand_writes_nothing(person):
     rows[len(rows) // 2] = dict(bad, value="12.5")
     result = import_table(table(rows), source="big.csv", user=officer, note="bulk test")
     assert result.saved and result.created == len(rows)
-    assert counts() == (before[0] + len(rows), before[1] + len(rows))
+    # One change records the run of figures the upload created; each figure's history has it.
+    assert counts() == (before[0] + len(rows), before[1] + 1)
+    created = DataValue.objects.filter(pk__in=result.value_ids)
+    run = Change.objects.get(action="create", object_id=min(result.value_ids))
+    assert (run.last_object_id, run.actor, run.after["figures"]) == (
+        max(result.value_ids), "officer", len(rows))
+    for figure in (created.first(), created.last()):
+        assert list(Change.objects.for_object(figure)) == [run]
 
 
 def test_real_export_quirks_are_accepted(person):

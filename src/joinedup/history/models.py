@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 
 from joinedup.common.querysets import RestrictedQuerySet, sees_everything
 
@@ -16,9 +17,11 @@ class ChangeQuerySet(RestrictedQuerySet):
         return self if sees_everything(user) else self.none()
 
     def for_object(self, obj):
-        return self.filter(
-            content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
-        )
+        """Changes to ``obj``: its own, and those to a run of objects that includes it."""
+        within_run = Q(last_object_id__isnull=False, object_id__lte=obj.pk,
+                       last_object_id__gte=obj.pk)
+        return self.filter(content_type=ContentType.objects.get_for_model(type(obj))).filter(
+            Q(object_id=obj.pk) | within_run)
 
 
 class Change(models.Model):
@@ -42,6 +45,15 @@ class Change(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, db_index=False,
                                      db_constraint=False)
     object_id = models.PositiveBigIntegerField()
+    # A bulk upload creates its figures with consecutive ids, and is recorded once: who,
+    # when, why and from which upload, over the run of ids. Each figure's values as created
+    # are its values now, or the "before" of its first later change (every change after
+    # creation is recorded per object), so nothing is lost by not copying them row by row.
+    last_object_id = models.PositiveBigIntegerField(
+        null=True, blank=True,
+        help_text="For one change to a run of objects made together (the figures one upload "
+                  "created): the last object's id; the change covers object_id to this.",
+    )
     object_repr = models.CharField(max_length=200)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
@@ -51,10 +63,23 @@ class Change(models.Model):
 
     class Meta:
         ordering = ["-time", "-pk"]
-        indexes = [models.Index(fields=["content_type", "object_id", "time"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "time"]),
+            models.Index(fields=["content_type", "last_object_id"], name="changes_to_runs",
+                         condition=Q(last_object_id__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_repr} by {self.actor}"
+
+    @property
+    def covers_run(self) -> bool:
+        """True for one change recorded for a run of objects (see ``last_object_id``)."""
+        return self.last_object_id is not None
+
+    @property
+    def run_size(self) -> int:
+        return self.last_object_id - self.object_id + 1 if self.covers_run else 1
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
         """(field, before, after) for every field whose value differs."""

@@ -58,7 +58,8 @@ def _actor(user, actor: str | None) -> str:
 
 def import_table(table: pl.DataFrame, *, source: str, user, actor: str | None = None,
                  collection_round=None, submit: bool = False, reason: str = "",
-                 note: str = "", dry_run: bool = False) -> ImportResult:
+                 note: str = "", dry_run: bool = False,
+                 upload_id: int | None = None) -> ImportResult:
     """Check the rows of ``table`` and, if all is well, save them as ``user``.
 
     ``table`` has an Int64 ``row`` column (the row number to quote) and text columns named
@@ -77,7 +78,8 @@ def import_table(table: pl.DataFrame, *, source: str, user, actor: str | None = 
             return result
         actions = checked.rows["action"]
         result.unchanged = int((actions == "unchanged").sum())
-        written = writing.write(checked.rows, submit=submit, now=timezone.now())
+        written = writing.write(checked.rows, submit=submit, now=timezone.now(), source=source,
+                                upload_id=upload_id)
         result.created, result.changed = written.created, written.changed
         result.value_ids, result.saved = written.value_ids, True
         for indicator_id in written.unapproved_indicators:
@@ -125,7 +127,7 @@ def import_upload(upload: Upload, *, user, reason: str = "", note: str = "",
     else:
         result = import_table(table, source=name, user=user, actor=upload.actor,
                               collection_round=upload.collection_round, submit=upload.submit,
-                              reason=reason, note=note, dry_run=dry_run)
+                              reason=reason, note=note, dry_run=dry_run, upload_id=upload.pk)
     if result.saved:
         upload.outcome = Upload.Outcome.SAVED
     elif result.problems and not result.errors:

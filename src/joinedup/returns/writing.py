@@ -2,11 +2,20 @@
 
 Saving a figure at a time through the ORM manages a few thousand rows a second; a
 partner's upload may hold a million. So the rows ``validation.check`` has passed are
-written with one statement per step: PostgreSQL's ``COPY``, SQLite's ``executemany``, with
-only the columns that vary sent per row. Their history (``history.Change`` rows, the same
-rows single saves record through signals, with the figure before and after as JSON) is
-then made by the database itself with ``INSERT … SELECT``, in the same transaction, so no
-figure is saved without its record and no row crosses into Python twice.
+written a statement per step: PostgreSQL's ``COPY``, SQLite's multi-row ``INSERT``s (a
+statement per few hundred rows: binding parameters row by row costs more than the
+writing), with only the columns that vary sent per row.
+
+History (``history.Change``), in the same transaction, so no figure is saved without its
+record:
+
+- the figures an upload creates take consecutive ids, and their creation is one change
+  over that run (who, when, why, how many, from which upload): each figure's values as
+  created are its values now, or the "before" of its first later change, and the file
+  as sent is kept with the upload;
+- each figure an upload changes gets a change of its own, with the figure before and
+  after as JSON, made by the database itself with ``INSERT … SELECT`` so that no row
+  crosses into Python twice.
 
 The caller holds the transaction and ``hold_figures()``: nobody else writes figures
 meanwhile, so new rows take ids after the largest in use.
@@ -15,6 +24,7 @@ meanwhile, so new rows take ids after the largest in use.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -79,7 +89,6 @@ def _send(table: str, frame: pl.DataFrame, constants: dict, cursor) -> None:
     if frame.is_empty():
         return
     names = ", ".join(q(c) for c in [*frame.columns, *constants])
-    params = [*constants.values()]
     if _postgres():
         for column, value in constants.items():
             frame = frame.with_columns(pl.lit(value).alias(column))
@@ -87,11 +96,39 @@ def _send(table: str, frame: pl.DataFrame, constants: dict, cursor) -> None:
         with cursor.cursor.copy(f"COPY {q(table)} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(text.encode())
         return
-    # SQLite binds each parameter separately; the constants go in once, as literals.
-    literals = ", ".join(_literal(v) for v in params)
-    marks = ", ".join(["?"] * frame.width + ([literals] if literals else []))
-    cursor.cursor.executemany(f"INSERT INTO {q(table)} ({names}) VALUES ({marks})",
-                              _as_text(frame).rows())
+    # SQLite: the constants go in once, as literals; the rows a few hundred a statement.
+    literals = "".join(f", {_literal(v)}" for v in constants.values())
+    one_row = f"({', '.join(['?'] * frame.width)}{literals})"
+    per_statement = max(1, min(500, _sqlite_parameter_limit() // frame.width))
+    insert = f"INSERT INTO {q(table)} ({names}) VALUES "
+    many = insert + ", ".join([one_row] * per_statement)
+    text = _as_text(frame)
+    for start in range(0, text.height, _SQLITE_SLICE):
+        cells = _cells(text.slice(start, _SQLITE_SLICE))
+        step = per_statement * frame.width
+        whole = len(cells) // step * step
+        if whole:
+            cursor.cursor.executemany(many, (cells[i:i + step] for i in range(0, whole, step)))
+        if whole < len(cells):
+            rest = (len(cells) - whole) // frame.width
+            cursor.cursor.execute(insert + ", ".join([one_row] * rest), cells[whole:])
+
+
+#: Rows turned into parameters at a time: a multiple of the rows per statement, so that
+#: only the last slice has a short statement, and small enough to keep memory down.
+_SQLITE_SLICE = 100_000
+
+
+def _cells(frame: pl.DataFrame) -> list:
+    """The frame's cells row after row, as one flat list of parameters."""
+    cells = [None] * (frame.height * frame.width)
+    for index, column in enumerate(frame.columns):
+        cells[index::frame.width] = frame[column].to_list()
+    return cells
+
+
+def _sqlite_parameter_limit() -> int:
+    return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
 def _literal(value) -> str:
@@ -125,13 +162,12 @@ def _snapshot_sql(alias: str) -> str:
     return f"json_object({', '.join(parts)})"
 
 
-def _record(cursor, *, action: str, where: str, params: list, now: str) -> None:
-    """History rows for the figures ``where`` selects (``v`` is the figure), made by the
-    database."""
+def _record_changes(cursor, *, where: str, now: str) -> None:
+    """A change, with the figure before as JSON, for each figure ``where`` selects (``v``
+    is the figure); made by the database. The caller fills in ``after`` once it has
+    changed them."""
     context = current_context()
     content_type = ContentType.objects.get_for_model(DataValue).pk
-    snapshot = _snapshot_sql("v")
-    before, after = (("NULL", snapshot) if action == "create" else (snapshot, "NULL"))
     cast = "::text" if _postgres() else ""
     value_text = f"CAST(v.{q('value')} AS TEXT)" if not _postgres() else f"v.{q('value')}::text"
     cursor.execute(
@@ -139,11 +175,11 @@ def _record(cursor, *, action: str, where: str, params: list, now: str) -> None:
         "object_id, object_repr, before, after, reason) "
         f"SELECT {_param('timestamptz')}, {_param('bigint')}, %s, %s, {_param('integer')}, v.id, "
         f"substr(i.code || ' ' || a.name || ' ' || v.period || ': ' || {value_text}{cast}, 1, 200), "
-        f"{before}, {after}, {_param('text')} "
+        f"{_snapshot_sql('v')}, NULL, {_param('text')} "
         f"FROM {q(TABLE)} v JOIN {q(Indicator._meta.db_table)} i ON i.id = v.indicator_id "
         f"JOIN {q(Area._meta.db_table)} a ON a.id = v.area_id WHERE {where}",
-        [now, getattr(context.person, "pk", None), context.actor, action, content_type,
-         context.reason, *params])
+        [now, getattr(context.person, "pk", None), context.actor, Change.Action.UPDATE,
+         content_type, context.reason])
 
 
 def _param(sql_type: str) -> str:
@@ -156,7 +192,8 @@ def _last_change_id(cursor) -> int:
     return cursor.fetchone()[0]
 
 
-def _create(rows: pl.DataFrame, cursor, *, state: str, person_id, now: str) -> list[int]:
+def _create(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.datetime,
+            source: str, upload_id: int | None) -> list[int]:
     cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {q(TABLE)}")
     first = cursor.fetchone()[0] + 1
     # In index order, each B-tree page is written once rather than revisited at random.
@@ -171,26 +208,36 @@ def _create(rows: pl.DataFrame, cursor, *, state: str, person_id, now: str) -> l
     else:
         constants["note"] = ""
     submitted = state == DataValue.State.SUBMITTED
+    stamp = _stamp(now)
     constants |= {"state": state, "submitted_by_id": person_id if submitted else None,
-                  "submitted_at": now if submitted else None, "approved_by_id": None,
+                  "submitted_at": stamp if submitted else None, "approved_by_id": None,
                   "approved_at": None, "returned_reason": "", "version": 1,
-                  "updated_at": now}
+                  "updated_at": stamp}
     _send(TABLE, frame, constants, cursor)
     if _postgres():
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), "
                        f"(SELECT COALESCE(MAX(id), 1) FROM {q(TABLE)}))")
-    _record_range(cursor, first, first + rows.height - 1, now)
+    _record_run(first, rows.height, state=state, now=now, source=source, upload_id=upload_id)
     return rows.sort("row")["id"].to_list()   # in the order the rows were sent
 
 
-def _record_range(cursor, first: int, last: int, now: str) -> None:
-    if last < first:
-        return
-    _record(cursor, action="create", where="v.id BETWEEN %s AND %s", params=[first, last],
-            now=now)
+def _record_run(first: int, count: int, *, state: str, now: dt.datetime, source: str,
+                upload_id: int | None) -> None:
+    """One change for the ``count`` figures created with ids from ``first``."""
+    context = current_context()
+    person = context.person if getattr(context.person, "pk", None) else None
+    Change.objects.create(
+        time=now, person=person, actor=context.actor, action=Change.Action.CREATE,
+        content_type=ContentType.objects.get_for_model(DataValue),
+        object_id=first, last_object_id=first + count - 1,
+        object_repr=f"{count:,} figure{'' if count == 1 else 's'} from {source}"[:200],
+        before=None,
+        after={"figures": count, "state": state, "source": source, "upload": upload_id},
+        reason=context.reason,
+    )
 
 
-def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: str) -> None:
+def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.datetime) -> None:
     """Overwrite changed figures, refusing any whose version moved since it was checked."""
     staged = rows.select(pl.col("value_id").cast(pl.Int64).alias("id"), *FIGURES,
                          pl.col("note").fill_null(""),
@@ -203,8 +250,8 @@ def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: str) -> N
                    "was_version integer)")
     _send(STAGED, staged, {}, cursor)
     since = _last_change_id(cursor)
-    in_staged = f"SELECT id FROM {STAGED}"
-    _record(cursor, action="update", where=f"v.id IN ({in_staged})", params=[], now=now)
+    now = _stamp(now)
+    _record_changes(cursor, where=f"v.id IN (SELECT id FROM {STAGED})", now=now)
     submitted = state == DataValue.State.SUBMITTED
     sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in [*FIGURES, "note"])
     cursor.execute(
@@ -223,25 +270,26 @@ def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: str) -> N
     cursor.execute(f"DROP TABLE {STAGED}")
 
 
-def write(rows: pl.DataFrame, *, submit: bool, now: dt.datetime) -> Written:
+def write(rows: pl.DataFrame, *, submit: bool, now: dt.datetime, source: str = "an upload",
+          upload_id: int | None = None) -> Written:
     """Save the ``create`` and ``update`` rows of a checked table, with their history.
 
     Call inside ``transaction.atomic()``, after ``hold_figures()``, and inside
     ``recorded_as(...)``: who, and why, come from the change context. Sent figures are
-    drafts, or submitted when ``submit``.
+    drafts, or submitted when ``submit``. ``source`` names where they came from (a file
+    name, "the form"), and ``upload_id`` the upload that kept the file, in the history.
     """
     person_id = getattr(current_context().person, "pk", None)
     state = DataValue.State.SUBMITTED if submit else DataValue.State.DRAFT
     creating = rows.filter(pl.col("action") == "create")
     updating = rows.filter(pl.col("action") == "update")
-    stamp = _stamp(now)
     result = Written(created=creating.height, changed=updating.height)
     with connection.cursor() as cursor:
         if not creating.is_empty():
             result.value_ids += _create(creating, cursor, state=state, person_id=person_id,
-                                        now=stamp)
+                                        now=now, source=source, upload_id=upload_id)
         if not updating.is_empty():
-            _update(updating, cursor, state=state, person_id=person_id, now=stamp)
+            _update(updating, cursor, state=state, person_id=person_id, now=now)
             result.value_ids += updating["value_id"].cast(pl.Int64).to_list()
     result.unapproved_indicators = set(
         updating.filter(pl.col("existing_state") == DataValue.State.APPROVED)

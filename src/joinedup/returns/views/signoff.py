@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from joinedup.history.models import Change
+from joinedup.history.reading import history_of
 from joinedup.returns import workflow
-from joinedup.returns.models import DataValue
+from joinedup.returns.models import DataValue, Upload
 
 State = DataValue.State
 
@@ -78,16 +77,17 @@ def approvals(request):
                                                       "count": figures.count()})
 
 
-def _history(value: DataValue):
-    changes = Change.objects.filter(
-        content_type=ContentType.objects.get_for_model(DataValue), object_id=value.pk
-    ).select_related("person").order_by("-time", "-pk")
+def _history(value: DataValue, user):
     shown = ("value", "numerator", "denominator", "lower_ci", "upper_ci", "note", "state",
              "version", "returned_reason")
+    changes = history_of(value)
+    uploads = Upload.objects.visible_to(user).in_bulk(
+        [c.run["upload"] for c in changes if c.run and c.run.get("upload")])
     rows = []
     for change in changes:
         fields = [(n, b, a) for n, b, a in change.changed_fields() if n in shown]
-        rows.append({"change": change, "fields": fields})
+        upload = uploads.get((change.run or {}).get("upload"))
+        rows.append({"change": change, "fields": fields, "upload": upload})
     return rows
 
 
@@ -122,6 +122,6 @@ def value(request, pk):
             problems = result.problems
         figure.refresh_from_db()
     return render(request, "returns/value.html", {
-        "figure": figure, "may_edit": may_edit, "history": _history(figure),
+        "figure": figure, "may_edit": may_edit, "history": _history(figure, request.user),
         "problems": problems, "stale": stale, "posted": request.POST,
     })
