@@ -62,7 +62,8 @@ def expected_text(value: str | None) -> str | None:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(st.tuples(text_cells, floats, floats), min_size=1, max_size=6))
 @example(rows=[("x", 0.1, 1e-7), ("y", 123456789.123, -2.5), ("z", 3.0, -0.0),
-               (None, 0.1 + 0.2, 5e-324), ("w", 1e16, 1.7976931348623157e308)])
+               (None, 0.1 + 0.2, 5e-324), ("w", 1e16, 1.7976931348623157e308),
+               ("v", 2.0 ** -24, None)])
 def test_round_trip_gives_back_the_same_text_in_both_formats(rows):
     frame = pl.DataFrame(rows, schema={"note": pl.String, "value": pl.Float64,
                                        "numerator": pl.Float64}, orient="row")

@@ -61,7 +61,6 @@ class UploadAdmin(ReadOnlyAdmin):
     list_display = ["file_name", "actor", "collection_round", "received_at", "outcome", "rows"]
     list_filter = ["outcome", "collection_round"]
     search_fields = ["file_name", "actor", "sha256"]
-    exclude = ["content"]
 
 
 @admin.register(ReminderSent)

@@ -106,11 +106,11 @@ def receive_file(data: bytes, name: str, *, user, actor: str | None = None,
                  collection_round=None, submit: bool = False) -> Upload:
     """Keep a file exactly as it was sent, before anything is made of it."""
     person = user if user is not None and user.is_authenticated else None
-    return Upload.objects.create(
-        person=person, actor=_actor(user, actor), collection_round=collection_round,
+    return Upload.objects.keep(
+        data, person=person, actor=_actor(user, actor), collection_round=collection_round,
         received_at=timezone.now(), file_name=name[:255], size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), content=data,
-        outcome=Upload.Outcome.REJECTED, submit=submit,
+        sha256=hashlib.sha256(data).hexdigest(), outcome=Upload.Outcome.REJECTED,
+        submit=submit,
     )
 
 
@@ -121,7 +121,7 @@ def import_upload(upload: Upload, *, user, reason: str = "", note: str = "",
 
     name = upload.file_name
     try:
-        table = read_table(bytes(upload.content), name)
+        table = read_table(upload.content, name)
     except UploadRejected as rejected:
         result = ImportResult(problems=rejected.problems)
     else:

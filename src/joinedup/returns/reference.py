@@ -25,10 +25,21 @@ def _frame(rows, schema: dict) -> pl.DataFrame:
 
 
 def _fetched(queryset, fields: list[str], schema: dict) -> pl.DataFrame:
-    """A queryset's rows straight from the database cursor, skipping Django's per-row
-    conversion: a million rows in about a second instead of ten."""
+    """A queryset's rows straight from the database, skipping Django's per-row conversion.
+
+    PostgreSQL sends them as CSV (``COPY … TO STDOUT``), which Polars reads at once: a
+    million figures in about a second, where making Python tuples of them takes several.
+    SQLite's rows come from the cursor, the quickest way out of it.
+    """
     sql, params = queryset.values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+                data = b"".join(bytes(block) for block in copy)
+            if not data:
+                return _frame([], schema)
+            return pl.read_csv(data, has_header=False, new_columns=list(schema),
+                               schema=schema)
         cursor.execute(sql, params)
         return _frame(cursor.fetchall(), schema)
 

@@ -143,7 +143,10 @@ def _cells_for_excel(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """The columns ready for a worksheet, and what kind each is.
 
     A number column comes with a second column: its exact text where openpyxl, which
-    writes 16 significant digits, would round it (those cells are written from the text).
+    writes ``%.16g``, could change it (those cells are written from the text). That is any
+    number whose shortest exact text has 16 digits or more: 2⁻²⁴ is 5.960464477539063e-8,
+    but ``%.16g`` rounds its binary value, 5.9604644775390625e-8, to the even …062e-8,
+    another number.
     Text loses the control characters a workbook cannot store.
     """
     kinds, exprs = [], []
@@ -155,7 +158,7 @@ def _cells_for_excel(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
                       .str.strip_chars_start("0").str.len_chars())
             kinds.append("number")
             exprs += [text.cast(dtype).alias(name),
-                      pl.when(digits > 16).then(text).alias(f"{name} exact")]
+                      pl.when(digits >= 16).then(text).alias(f"{name} exact")]
         elif dtype == pl.String:
             kinds.append("text")
             exprs.append(column.str.replace_all(_UNSTORABLE, "").alias(name))

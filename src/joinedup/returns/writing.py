@@ -196,29 +196,28 @@ def _create(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.dateti
             source: str, upload_id: int | None) -> list[int]:
     cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {q(TABLE)}")
     first = cursor.fetchone()[0] + 1
+    varying = [c for c in [*FIGURES, "note"] if rows[c].null_count() < rows.height]
+    constants = {c: ("" if c == "note" else None) for c in [*FIGURES, "note"]
+                 if c not in varying}
     # In index order, each B-tree page is written once rather than revisited at random.
-    rows = rows.sort(["indicator_id", "area_id", "period_start", "period_end"])
-    rows = rows.with_columns(pl.int_range(first, first + rows.height, dtype=pl.Int64).alias("id"))
-    sent = ["id", "indicator_id", "area_id", "period", "period_start", "period_end",
-            *(c for c in FIGURES if rows[c].null_count() < rows.height)]
-    frame = rows.select(*sent)
-    constants = {c: None for c in FIGURES if c not in sent}
-    if rows["note"].null_count() < rows.height:
-        frame = frame.with_columns(rows["note"].fill_null(""))
-    else:
-        constants["note"] = ""
+    frame = (rows.select("row", "indicator_id", "area_id", "period", "period_start",
+                         "period_end", *varying)
+             .sort(["indicator_id", "area_id", "period_start", "period_end"])
+             .with_columns(pl.int_range(first, first + rows.height, dtype=pl.Int64).alias("id")))
+    if "note" in varying:
+        frame = frame.with_columns(pl.col("note").fill_null(""))
     submitted = state == DataValue.State.SUBMITTED
     stamp = _stamp(now)
     constants |= {"state": state, "submitted_by_id": person_id if submitted else None,
                   "submitted_at": stamp if submitted else None, "approved_by_id": None,
                   "approved_at": None, "returned_reason": "", "version": 1,
                   "updated_at": stamp}
-    _send(TABLE, frame, constants, cursor)
+    _send(TABLE, frame.drop("row").select("id", pl.exclude("id")), constants, cursor)
     if _postgres():
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), "
                        f"(SELECT COALESCE(MAX(id), 1) FROM {q(TABLE)}))")
     _record_run(first, rows.height, state=state, now=now, source=source, upload_id=upload_id)
-    return rows.sort("row")["id"].to_list()   # in the order the rows were sent
+    return frame.select("row", "id").sort("row")["id"].to_list()   # in the order sent
 
 
 def _record_run(first: int, count: int, *, state: str, now: dt.datetime, source: str,

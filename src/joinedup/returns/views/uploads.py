@@ -39,7 +39,7 @@ def upload_new(request):
             return redirect(upload.get_absolute_url())
     return render(request, "returns/upload_new.html", {
         "rounds": rounds, "chosen": chosen, "error": error,
-        "recent": Upload.objects.visible_to(request.user).defer("content")[:10],
+        "recent": Upload.objects.visible_to(request.user)[:10],
     })
 
 
