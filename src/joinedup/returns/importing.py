@@ -9,6 +9,7 @@ file, and first keeps the file exactly as it was sent, whatever becomes of its f
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -23,6 +24,13 @@ from joinedup.returns.problems import Problem, UploadRejected
 
 #: Problems kept with an upload record; the rest are counted in a last line.
 KEPT_PROBLEMS = 1000
+
+#: Told what the import is doing, a stage at a time ("checking 1,000,000 rows…").
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """Progress nobody is shown."""
 
 
 @dataclass
@@ -58,18 +66,22 @@ def _actor(user, actor: str | None) -> str:
 
 def import_table(table: pl.DataFrame, *, source: str, user, actor: str | None = None,
                  collection_round=None, submit: bool = False, reason: str = "",
-                 note: str = "", dry_run: bool = False,
-                 upload_id: int | None = None) -> ImportResult:
+                 note: str = "", dry_run: bool = False, upload_id: int | None = None,
+                 progress: Progress = _quiet) -> ImportResult:
     """Check the rows of ``table`` and, if all is well, save them as ``user``.
 
     ``table`` has an Int64 ``row`` column (the row number to quote) and text columns named
     as ``columns`` says. ``reason`` is required to change an approved figure; ``note``
     confirms every outlier warning at once (a row's own note confirms its own).
+    ``upload_id`` names the kept upload the rows came from, for the history; ``progress``
+    is told each stage as it starts.
     """
     person = user if user is not None and user.is_authenticated else None
     result = ImportResult(rows=table.height)
     with transaction.atomic(), recorded_as(person, actor=_actor(user, actor), reason=reason):
+        progress("waiting for any other upload to finish…")
         writing.hold_figures()
+        progress(f"checking {table.height:,} rows…")
         checked = validation.check(
             table, reference.load(user=user, collection_round=collection_round,
                                   reason=reason, note=note), file=source)
@@ -78,10 +90,14 @@ def import_table(table: pl.DataFrame, *, source: str, user, actor: str | None = 
             return result
         actions = checked.rows["action"]
         result.unchanged = int((actions == "unchanged").sum())
+        sending = int((actions == "create").sum()), int((actions == "update").sum())
+        progress(f"saving {sending[0]:,} new and {sending[1]:,} changed figures…")
         written = writing.write(checked.rows, submit=submit, now=timezone.now(), source=source,
                                 upload_id=upload_id)
         result.created, result.changed = written.created, written.changed
         result.value_ids, result.saved = written.value_ids, True
+        if written.created + written.changed >= writing.STATISTICS_AFTER:
+            transaction.on_commit(writing.refresh_statistics)
         for indicator_id in written.unapproved_indicators:
             transaction.on_commit(lambda pk=indicator_id: _reassess(pk, person))
     return result
@@ -115,19 +131,21 @@ def receive_file(data: bytes, name: str, *, user, actor: str | None = None,
 
 
 def import_upload(upload: Upload, *, user, reason: str = "", note: str = "",
-                  dry_run: bool = False) -> ImportResult:
+                  dry_run: bool = False, progress: Progress = _quiet) -> ImportResult:
     """Check (and unless ``dry_run``, save) the figures of a kept upload."""
     from joinedup.returns.files import read_table
 
     name = upload.file_name
     try:
+        progress(f"reading {upload.size:,} bytes…")
         table = read_table(upload.content, name)
     except UploadRejected as rejected:
         result = ImportResult(problems=rejected.problems)
     else:
         result = import_table(table, source=name, user=user, actor=upload.actor,
                               collection_round=upload.collection_round, submit=upload.submit,
-                              reason=reason, note=note, dry_run=dry_run, upload_id=upload.pk)
+                              reason=reason, note=note, dry_run=dry_run, upload_id=upload.pk,
+                              progress=progress)
     if result.saved:
         upload.outcome = Upload.Outcome.SAVED
     elif result.problems and not result.errors:

@@ -269,6 +269,23 @@ def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.dateti
     cursor.execute(f"DROP TABLE {STAGED}")
 
 
+#: Figures written at once beyond which PostgreSQL's planner statistics are refreshed.
+STATISTICS_AFTER = 50_000
+
+
+def refresh_statistics() -> None:
+    """Bring PostgreSQL's statistics of the figures up to date, after a large upload.
+
+    Its planner would otherwise judge the table by its size before the upload until the
+    autovacuum daemon next looks, and may choose slow plans for the pages meanwhile.
+    ``ANALYZE`` reads a sample, so it takes a fraction of a second however large the
+    table. (SQLite keeps no statistics unless asked, and plans well without them.)
+    """
+    if _postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {q(TABLE)}")
+
+
 def write(rows: pl.DataFrame, *, submit: bool, now: dt.datetime, source: str = "an upload",
           upload_id: int | None = None) -> Written:
     """Save the ``create`` and ``update`` rows of a checked table, with their history.

@@ -51,8 +51,13 @@ class Command(BaseCommand):
         upload = importing.receive_file(path.read_bytes(), str(path), user=user,
                                         collection_round=collection_round,
                                         submit=options["submit"])
+        def progress(stage: str) -> None:
+            if options["verbosity"] >= 1:
+                self._say(f"{path}: {stage} ({time.perf_counter() - started:.1f} s)")
+
         result = importing.import_upload(upload, user=user, reason=options["reason"],
-                                         note=options["note"], dry_run=options["dry_run"])
+                                         note=options["note"], dry_run=options["dry_run"],
+                                         progress=progress)
         for problem in result.problems[:SHOWN]:
             kind = "" if problem.is_error else "warning: "
             sys.stderr.write(f"{problem.file}:{problem.row}:{problem.column}: {kind}"
