@@ -98,3 +98,27 @@ def record_bulk(created=(), updated=(), deleted=(), *, batch_size: int = 2000) -
     rows += [build_change(obj, "delete", obj.snapshot(), None, context) for obj in deleted]
     Change.objects.bulk_create(rows, batch_size=batch_size)
     return len(rows)
+
+
+def record_run(model, first_id: int, count: int, *, description: str, details: dict,
+               time: dt.datetime | None = None):
+    """Record the creation of ``count`` objects of ``model`` made together, with
+    consecutive ids from ``first_id``, as one change over that run (see
+    ``Change.last_object_id``). ``description`` names the run; ``details`` (how many, from
+    where) become the change's ``after``."""
+    from joinedup.history.models import Change
+
+    context = current_context()
+    return Change.objects.create(
+        time=time or timezone.now(),
+        person=context.person if getattr(context.person, "pk", None) else None,
+        actor=context.actor,
+        action=Change.Action.CREATE,
+        content_type=ContentType.objects.get_for_model(model),
+        object_id=first_id,
+        last_object_id=first_id + count - 1,
+        object_repr=description[:200],
+        before=None,
+        after=details,
+        reason=context.reason,
+    )

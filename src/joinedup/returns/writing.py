@@ -32,7 +32,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from joinedup.history.models import Change
-from joinedup.history.recording import current_context
+from joinedup.history.recording import current_context, record_run
 from joinedup.places.models import Area
 from joinedup.returns.models import DataValue
 from joinedup.strategy.models import Indicator
@@ -162,10 +162,9 @@ def _snapshot_sql(alias: str) -> str:
     return f"json_object({', '.join(parts)})"
 
 
-def _record_changes(cursor, *, where: str, now: str) -> None:
-    """A change, with the figure before as JSON, for each figure ``where`` selects (``v``
-    is the figure); made by the database. The caller fills in ``after`` once it has
-    changed them."""
+def _record_changes(cursor, *, now: str) -> None:
+    """A change, with the figure before as JSON, for each figure staged for updating;
+    made by the database. The caller fills in ``after`` once it has changed them."""
     context = current_context()
     content_type = ContentType.objects.get_for_model(DataValue).pk
     cast = "::text" if _postgres() else ""
@@ -177,7 +176,8 @@ def _record_changes(cursor, *, where: str, now: str) -> None:
         f"substr(i.code || ' ' || a.name || ' ' || v.period || ': ' || {value_text}{cast}, 1, 200), "
         f"{_snapshot_sql('v')}, NULL, {_param('text')} "
         f"FROM {q(TABLE)} v JOIN {q(Indicator._meta.db_table)} i ON i.id = v.indicator_id "
-        f"JOIN {q(Area._meta.db_table)} a ON a.id = v.area_id WHERE {where}",
+        f"JOIN {q(Area._meta.db_table)} a ON a.id = v.area_id "
+        f"WHERE v.id IN (SELECT id FROM {STAGED})",
         [now, getattr(context.person, "pk", None), context.actor, Change.Action.UPDATE,
          content_type, context.reason])
 
@@ -216,28 +216,17 @@ def _create(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.dateti
     if _postgres():
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), "
                        f"(SELECT COALESCE(MAX(id), 1) FROM {q(TABLE)}))")
-    _record_run(first, rows.height, state=state, now=now, source=source, upload_id=upload_id)
+    record_run(DataValue, first, rows.height, time=now,
+               description=f"{rows.height:,} figure{'' if rows.height == 1 else 's'} from "
+                           f"{source}",
+               details={"figures": rows.height, "state": state, "source": source,
+                        "upload": upload_id})
     return frame.select("row", "id").sort("row")["id"].to_list()   # in the order sent
-
-
-def _record_run(first: int, count: int, *, state: str, now: dt.datetime, source: str,
-                upload_id: int | None) -> None:
-    """One change for the ``count`` figures created with ids from ``first``."""
-    context = current_context()
-    person = context.person if getattr(context.person, "pk", None) else None
-    Change.objects.create(
-        time=now, person=person, actor=context.actor, action=Change.Action.CREATE,
-        content_type=ContentType.objects.get_for_model(DataValue),
-        object_id=first, last_object_id=first + count - 1,
-        object_repr=f"{count:,} figure{'' if count == 1 else 's'} from {source}"[:200],
-        before=None,
-        after={"figures": count, "state": state, "source": source, "upload": upload_id},
-        reason=context.reason,
-    )
 
 
 def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.datetime) -> None:
     """Overwrite changed figures, refusing any whose version moved since it was checked."""
+    stamp = _stamp(now)
     staged = rows.select(pl.col("value_id").cast(pl.Int64).alias("id"), *FIGURES,
                          pl.col("note").fill_null(""),
                          pl.col("existing_version").cast(pl.Int64).alias("was_version"))
@@ -249,8 +238,7 @@ def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.dateti
                    "was_version integer)")
     _send(STAGED, staged, {}, cursor)
     since = _last_change_id(cursor)
-    now = _stamp(now)
-    _record_changes(cursor, where=f"v.id IN (SELECT id FROM {STAGED})", now=now)
+    _record_changes(cursor, now=stamp)
     submitted = state == DataValue.State.SUBMITTED
     sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in [*FIGURES, "note"])
     cursor.execute(
@@ -258,7 +246,7 @@ def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.dateti
         "approved_by_id = NULL, approved_at = NULL, returned_reason = '', "
         f"version = {q(TABLE)}.version + 1, updated_at = %s FROM {STAGED} s "
         f"WHERE {q(TABLE)}.id = s.id AND {q(TABLE)}.version = s.was_version",
-        [state, person_id if submitted else None, now if submitted else None, now])
+        [state, person_id if submitted else None, stamp if submitted else None, stamp])
     done = cursor.rowcount
     if done != rows.height:
         raise StaleWrite(f"{rows.height - done} figure(s) changed while this was being "

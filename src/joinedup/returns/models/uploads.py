@@ -88,12 +88,11 @@ class UploadFileQuerySet(models.QuerySet):
             return self.create(upload=upload, content=content)
         import psycopg
 
-        kept = self.create(upload=upload, content=b"")
+        connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(f"UPDATE {connection.ops.quote_name(UploadFile._meta.db_table)} "
-                           "SET content = %b WHERE upload_id = %s", [content, upload.pk])
-        kept.content = content
-        return kept
+            cursor.execute(f"INSERT INTO {connection.ops.quote_name(UploadFile._meta.db_table)} "
+                           "(upload_id, content) VALUES (%s, %b)", [upload.pk, content])
+        return UploadFile(upload=upload, content=content)
 
 
 class UploadFile(models.Model):
