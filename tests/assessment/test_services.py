@@ -66,23 +66,43 @@ def test_as_at_a_period_uses_only_figures_up_to_it():
     assert results.filter(pl.col("is_latest"))["period"].unique().to_list() == ["2012/13"]
 
 
-def test_a_changed_value_reassesses_its_indicator_on_commit(django_capture_on_commit_callbacks):
+def test_an_approved_change_reassesses_its_indicator_on_commit(
+        django_capture_on_commit_callbacks, person):
+    from joinedup.returns import workflow
+
     value = DataValue.objects.filter(indicator__code="HW 02", area__code="E08000037").latest(
         "period_start")
     before = Assessment.objects.get(indicator=value.indicator, area=value.area,
                                     period=value.period)
     with django_capture_on_commit_callbacks(execute=True):
-        value.value = 60.0
-        value.save()
+        workflow.change_value(value, person("pct"), version=value.version, value="60.0",
+                              reason="Recount", note="Checked against the source",
+                              submit=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(DataValue.objects.filter(pk=value.pk), person("theme_lead"))
     after = Assessment.objects.get(indicator=value.indicator, area=value.area,
                                    period=value.period)
     assert after.run_id != before.run_id
     assert after.value == 60.0
     assert after.outlier  # far from the rest of the series
     assert after.run.scope == "indicator" and after.run.indicator == value.indicator
+    assert after.run.actor == "theme.lead"
     # the other indicators' results are untouched
     assert Assessment.objects.exclude(indicator=value.indicator).filter(
         run=after.run).count() == 0
+
+
+def test_a_plain_save_does_not_reassess(django_capture_on_commit_callbacks):
+    """Only the returns workflow's announcement re-assesses: one path, not two."""
+    value = DataValue.objects.filter(indicator__code="HW 02", area__code="E08000037").latest(
+        "period_start")
+    before = Assessment.objects.get(indicator=value.indicator, area=value.area,
+                                    period=value.period)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        value.value = 60.0
+        value.save()
+    assert callbacks == []
+    assert Assessment.objects.get(pk=before.pk).run_id == before.run_id
 
 
 def test_flags_are_raised_and_cleared():

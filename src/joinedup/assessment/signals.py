@@ -1,29 +1,22 @@
-"""Re-assess an indicator when one of its approved figures changes."""
+"""Re-assess the indicators whose figures changed, when the returns app says so.
+
+The returns app announces approvals, corrections of approved figures and figures returned
+to their owners (``returns.events.figures_changed``), after its transaction commits. Each
+indicator named is re-assessed on its own (the incremental path), as the person who made
+the change.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from joinedup.history.recording import current_context
-from joinedup.returns.models import DataValue
+from joinedup.returns.events import figures_changed
 
 
-def _reassess_after_commit(value: DataValue) -> None:
+@receiver(figures_changed)
+def reassess_changed(sender, indicator_ids, change, person=None, **kwargs):
     from joinedup.assessment.services import reassess_indicator
+    from joinedup.strategy.models import Indicator
 
-    person = current_context().person
-    indicator = value.indicator
-    transaction.on_commit(lambda: reassess_indicator(indicator, person=person))
-
-
-@receiver(post_save, sender=DataValue)
-def value_saved(sender, instance, raw=False, **kwargs):
-    if not raw and instance.state == DataValue.State.APPROVED:
-        _reassess_after_commit(instance)
-
-
-@receiver(post_delete, sender=DataValue)
-def value_deleted(sender, instance, **kwargs):
-    _reassess_after_commit(instance)
+    for indicator in Indicator.objects.filter(pk__in=indicator_ids).order_by("pk"):
+        reassess_indicator(indicator, person=person)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from joinedup.history.recording import recorded_as
 from joinedup.returns import reference, validation, writing
+from joinedup.returns.events import FiguresChange, announce
 
 from joinedup.returns.models import Upload
 from joinedup.returns.problems import Problem, UploadRejected
@@ -98,16 +99,8 @@ def import_table(table: pl.DataFrame, *, source: str, user, actor: str | None = 
         result.value_ids, result.saved = written.value_ids, True
         if written.created + written.changed >= writing.STATISTICS_AFTER:
             transaction.on_commit(writing.refresh_statistics)
-        for indicator_id in written.unapproved_indicators:
-            transaction.on_commit(lambda pk=indicator_id: _reassess(pk, person))
+        announce(written.unapproved_indicators, FiguresChange.CORRECTED, person)
     return result
-
-
-def _reassess(indicator_id: int, person) -> None:
-    from joinedup.assessment.services import reassess_indicator
-    from joinedup.strategy.models import Indicator
-
-    reassess_indicator(Indicator.objects.get(pk=indicator_id), person=person)
 
 
 def _kept(problems: list[Problem], name: str) -> list[dict]:

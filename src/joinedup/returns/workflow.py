@@ -2,8 +2,9 @@
 
 Each step is checked against who may take it (``editable_by`` / ``approvable_by``), takes
 every figure or none, raises each figure's version (so an edit made from an older copy is
-refused), and is recorded in the history with who, when and why. An approval re-assesses
-the indicators concerned once the transaction commits, so their pages are current.
+refused), and is recorded in the history with who, when and why. An approval announces
+the change (``events.figures_changed``) once the transaction commits, and the
+assessment app re-assesses the indicators concerned, so their pages are current.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from joinedup.history.recording import recorded_as, record_bulk
+from joinedup.returns.events import FiguresChange, announce
 from joinedup.returns.models import DataValue
 
 State = DataValue.State
@@ -89,8 +91,7 @@ def approve(values, user) -> int:
         count = _step(values, DataValue.objects.approvable_by(user), user,
                       from_states=[State.SUBMITTED], to_state=State.APPROVED,
                       verb="approve", stamp=stamp)
-        for pk in indicators:
-            transaction.on_commit(lambda pk=pk: _reassess(pk, user))
+        announce(indicators, FiguresChange.APPROVED, user)
     return count
 
 
@@ -106,13 +107,6 @@ def return_to_owner(values, user, reason: str) -> int:
     return _step(values, DataValue.objects.approvable_by(user), user,
                  from_states=[State.SUBMITTED], to_state=State.RETURNED, verb="return",
                  reason=reason, stamp=stamp)
-
-
-def _reassess(indicator_id: int, person) -> None:
-    from joinedup.assessment.services import reassess_indicator
-    from joinedup.strategy.models import Indicator
-
-    reassess_indicator(Indicator.objects.get(pk=indicator_id), person=person)
 
 
 def change_value(figure: DataValue, user, /, *, version: int, reason: str = "",
