@@ -54,7 +54,7 @@ def main() -> None:
     from joinedup.strategy.models import Indicator
 
     call_command("demo", "--quiet", verbosity=0)
-    from joinedup.reports.charts import warm_up
+    from joinedup.common.charts import warm_up
 
     warm_up()  # as a server does when it starts (see joinedup/wsgi.py)
     client = Client()

@@ -1,16 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from joinedup.web import urls as site
+
 urlpatterns = [
-    path("", include("joinedup.partnership.urls")),
-    path("", include("joinedup.strategy.urls")),
-    path("areas/", include("joinedup.places.urls")),
+    path("", include(site.partnership_urls)),
+    path("", include(site.strategy_urls)),
+    path("areas/", include(site.places_urls)),
     path("returns/", include("joinedup.returns.urls")),
     path("api/", include("joinedup.api.urls")),
-    path("account/", include("joinedup.web.urls")),
+    path("account/", include(site.account_urls)),
     path("admin/", admin.site.urls),
 ]
 
-handler403 = "joinedup.web.views.permission_denied"
-handler404 = "joinedup.web.views.page_not_found"
-handler500 = "joinedup.web.views.server_error"
+handler403 = "joinedup.web.views.account.permission_denied"
+handler404 = "joinedup.web.views.account.page_not_found"
+handler500 = "joinedup.web.views.account.server_error"

@@ -8,7 +8,7 @@ application = get_wsgi_application()
 
 
 def _warm_charts() -> None:
-    from joinedup.reports.charts import warm_up
+    from joinedup.common.charts import warm_up
 
     warm_up()
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from joinedup.api.models import ApiToken
+from joinedup.partnership.tokens import ApiToken
 
 
 class ApiClient:

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from joinedup.api.models import ApiToken
+from joinedup.partnership.tokens import ApiToken
 
 pytestmark = pytest.mark.django_db
 

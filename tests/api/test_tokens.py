@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from joinedup.api.models import ApiToken
+from joinedup.partnership.tokens import ApiToken
 from joinedup.history.models import Change
 from joinedup.strategy.models import Indicator
 
@@ -123,16 +123,16 @@ def test_command_refuses_unknown_people_and_prefixes():
 
 def test_admin_makes_a_token_shows_it_once_and_revokes(admin_client, person):
     client = admin_client
-    assert client.get("/admin/api/apitoken/").status_code == 200
+    assert client.get("/admin/partnership/apitoken/").status_code == 200
     pct = person("pct")
-    answer = client.post("/admin/api/apitoken/add/", {"person": pct.pk, "name": "From admin"},
+    answer = client.post("/admin/partnership/apitoken/add/", {"person": pct.pk, "name": "From admin"},
                          follow=True)
     assert answer.status_code == 200
     record = ApiToken.objects.get(person=pct, name="From admin")
     shown = [str(m) for m in answer.context["messages"]]
     token = next(word for m in shown for word in m.split() if word.startswith("ju_"))
     assert ApiToken.objects.matching(token) == record
-    client.post("/admin/api/apitoken/", {"action": "revoke", "_selected_action": [record.pk]})
+    client.post("/admin/partnership/apitoken/", {"action": "revoke", "_selected_action": [record.pk]})
     record.refresh_from_db()
     assert record.revoked is not None
     assert record.refusal() is not None

@@ -7,7 +7,7 @@ or changes the digest, and a token cannot be edited, only revoked.
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from joinedup.api.models import ApiToken
+from joinedup.partnership.tokens import ApiToken
 
 
 @admin.register(ApiToken)

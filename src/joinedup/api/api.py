@@ -13,8 +13,8 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from joinedup.api.auth import TokenRefused
-from joinedup.api.schemas import invalid
+from joinedup.partnership.api_auth import TokenRefused
+from joinedup.common.api import invalid
 
 logger = logging.getLogger(__name__)
 

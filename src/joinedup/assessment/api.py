@@ -13,8 +13,8 @@ from typing import Literal
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
-from joinedup.api.auth import OPTIONAL_TOKEN, READ
-from joinedup.api.schemas import READ_ERRORS, Code, Page, PageQuery, finite, page
+from joinedup.partnership.api_auth import OPTIONAL_TOKEN, READ
+from joinedup.common.api import READ_ERRORS, Code, Page, PageQuery, finite, page
 from joinedup.assessment.models import Assessment
 from joinedup.core.status import STATUSES
 

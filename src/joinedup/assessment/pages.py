@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from joinedup.assessment.models import Assessment, AssessmentRun, Flag, Gap, GapTrend
-from joinedup.reports import charts
+from joinedup.common import charts
 
 HISTORY_IN_FAN = 12
 

@@ -171,3 +171,7 @@ class Membership(ChangeRecorded):
 
     def __str__(self):
         return f"{self.person} ({self.get_role_display()}, {self.organisation.display_name})"
+
+
+# API tokens belong to people, so they live with them (see ``tokens``).
+from joinedup.partnership.tokens import ApiToken  # noqa: E402, F401

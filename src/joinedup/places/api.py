@@ -5,8 +5,8 @@ from __future__ import annotations
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from joinedup.api.auth import OPTIONAL_TOKEN, READ
-from joinedup.api.schemas import DETAIL_ERRORS, READ_ERRORS, Code, Page, PageQuery, page
+from joinedup.partnership.api_auth import OPTIONAL_TOKEN, READ
+from joinedup.common.api import DETAIL_ERRORS, READ_ERRORS, Code, Page, PageQuery, page
 from joinedup.places.models import Area, Level
 
 router = Router(auth=READ)

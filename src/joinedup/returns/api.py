@@ -14,8 +14,8 @@ from django.db.models import Count, Q
 from ninja import Path, Query, Router, Status
 from ninja.errors import HttpError
 
-from joinedup.api.auth import OPTIONAL_TOKEN, READ, WRITE
-from joinedup.api.figures import (
+from joinedup.partnership.api_auth import OPTIONAL_TOKEN, READ, WRITE
+from joinedup.returns.api_figures import (
     FIGURES,
     MAX_ID,
     ChangeIn,
@@ -35,7 +35,7 @@ from joinedup.api.figures import (
     sent_table,
     value_item,
 )
-from joinedup.api.schemas import (
+from joinedup.common.api import (
     DETAIL_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,

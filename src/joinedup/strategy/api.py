@@ -9,8 +9,8 @@ from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from joinedup.api.auth import OPTIONAL_TOKEN, READ
-from joinedup.api.schemas import (
+from joinedup.partnership.api_auth import OPTIONAL_TOKEN, READ
+from joinedup.common.api import (
     DETAIL_ERRORS,
     READ_ERRORS,
     Code,

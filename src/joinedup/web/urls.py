@@ -1,12 +1,30 @@
+"""The site's addresses. Each group keeps the namespace of the app whose data it shows
+(``strategy:theme``, ``places:area`` …), so links read the same wherever they are made."""
+
 from django.urls import path
 
-from joinedup.web import views
+from joinedup.web.views import account, partnership, places, strategy
 
-app_name = "web"
+account_urls = ([
+    path("sign-in/", account.SignInView.as_view(), name="sign-in"),
+    path("sign-out/", account.SignOutView.as_view(), name="sign-out"),
+    path("about-the-data/", account.AboutDataView.as_view(), name="about-data"),
+    path("accessibility/", account.AccessibilityView.as_view(), name="accessibility"),
+], "web")
 
-urlpatterns = [
-    path("sign-in/", views.SignInView.as_view(), name="sign-in"),
-    path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
-    path("about-the-data/", views.AboutDataView.as_view(), name="about-data"),
-    path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
-]
+partnership_urls = ([
+    path("", partnership.overview, name="overview"),
+    path("bodies/<slug:slug>/", partnership.body, name="body"),
+], "partnership")
+
+strategy_urls = ([
+    path("themes/", strategy.themes, name="themes"),
+    path("themes/<slug:slug>/", strategy.theme, name="theme"),
+    path("indicators/", strategy.indicators, name="indicators"),
+    path("indicators/<slug:slug>/", strategy.indicator, name="indicator"),
+], "strategy")
+
+places_urls = ([
+    path("", places.areas, name="areas"),
+    path("<str:code>/", places.area, name="area"),
+], "places")

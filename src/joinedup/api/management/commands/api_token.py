@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from joinedup.api.models import ApiToken
+from joinedup.partnership.tokens import ApiToken
 from joinedup.history.recording import recorded_as
 
 ACTOR = "joinedup api-token"

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from joinedup.assessment import pages
 from joinedup.places.models import Level
-from joinedup.reports import charts
+from joinedup.common import charts
 from joinedup.returns.models import DataValue
 from joinedup.strategy import tables
 from joinedup.strategy.models import Indicator, Milestone, Outcome, PathwayAction, Target, Theme

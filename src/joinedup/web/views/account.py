@@ -1,4 +1,4 @@
-"""Sign in and out, and the site's static information pages."""
+"""Sign in and out, the site's static information pages, and its error pages."""
 
 from __future__ import annotations
 

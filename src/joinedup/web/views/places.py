@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from joinedup.places.maps import map_for
 from joinedup.places.models import LEVEL_RANK, Area, Level
-from joinedup.reports import charts
+from joinedup.common import charts
 from joinedup.returns.models import DataValue
 from joinedup.strategy.models import Strategy
 

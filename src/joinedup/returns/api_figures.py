@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import polars as pl
 from ninja import Field, Schema
 
-from joinedup.api.schemas import Body, Code, LongText, Page, PageQuery, finite, invalid, text
+from joinedup.common.api import Body, Code, LongText, Page, PageQuery, finite, invalid, text
 from joinedup.returns.models import DataValue
 
 FIGURES = ("value", "numerator", "denominator", "lower_ci", "upper_ci")

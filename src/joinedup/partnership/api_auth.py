@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from ninja.security import HttpBearer
 
-from joinedup.api.models import ApiToken
+from joinedup.partnership.tokens import ApiToken
 
 
 class TokenRefused(Exception):

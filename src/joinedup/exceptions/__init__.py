@@ -1,0 +1,1 @@
+"""Exceptions: flags grouped for decision, layer by layer."""
