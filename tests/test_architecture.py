@@ -43,7 +43,7 @@ def test_both_contracts_are_kept():
 
 def test_the_core_contract_catches_a_django_import_in_core(tmp_path):
     result = planted(tmp_path, "core/leak.py", "from django.db import models\n")
-    assert result.returncode != 0
+    assert result.returncode == 1
     assert "joinedup.core.leak -> django (l.1)" in result.stdout
 
 

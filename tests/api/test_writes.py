@@ -56,7 +56,9 @@ def test_sending_a_figure_saves_a_draft_and_records_who_and_why(api, person):
 
     # sending the same figure again changes nothing
     again = api("pct").post("/api/values", {"values": [figure()]})
-    assert again.status_code == 200 and again.json()["unchanged"] == 1
+    assert again.status_code == 200
+    assert (again.json()["created"], again.json()["changed"], again.json()["unchanged"]) == (
+        0, 0, 1)
 
 
 def test_sent_figures_can_be_submitted_at_once(api):
@@ -72,16 +74,21 @@ def test_one_bad_row_rejects_them_all_with_row_and_column(api):
     other = figure(indicator="HW 03", period=next_period("HW 03"), value=latest("HW 03").value)
     answer = api("pct").post("/api/values", {"values": [good, figure(value="twelve"), other]})
     assert answer.status_code == 422, answer.content
-    problems = answer.json()["problems"]
-    assert problems and "nothing was saved" in answer.json()["detail"]
-    assert [(p["row"], p["column"], p["severity"]) for p in problems if p["row"] == 2][0] == (
-        2, "value", "error")
+    assert answer.json() == {
+        "detail": "2 problems in the figures sent; nothing was saved.",
+        "problems": [  # the second row is also the first one's figure again
+            {"row": 2, "column": "value", "message": "'twelve' is not a number",
+             "severity": "error"},
+            {"row": 2, "column": "",
+             "message": "this row repeats row 1 (same indicator, area and period)",
+             "severity": "error"}]}
     assert counts() == before
 
     answer = api("pct").post("/api/values", {"values": [good, figure(indicator="ZZ 99")]})
     assert answer.status_code == 422
-    assert any(p["row"] == 2 and p["column"] == "indicator"
-               for p in answer.json()["problems"])
+    assert answer.json()["problems"] == [
+        {"row": 2, "column": "indicator", "message": "unknown indicator code 'ZZ 99'",
+         "severity": "error"}]
     assert counts() == before
 
 
@@ -91,14 +98,22 @@ def test_a_request_that_does_not_fit_the_schema_names_the_row_and_field(api):
     del item["value"]
     answer = api("pct").post("/api/values", {"values": [figure(), item]})
     assert answer.status_code == 422
-    assert {(p["row"], p["column"]) for p in answer.json()["problems"]} == {(2, "value")}
+    assert answer.json() == {
+        "detail": "The request is not valid: see value.",
+        "problems": [{"row": 2, "column": "value", "message": "Field required",
+                      "severity": "error"}]}
     answer = api("pct").post("/api/values", {"values": []})
     assert answer.status_code == 422
-    assert answer.json()["problems"][0]["column"] == "values"
+    assert answer.json() == {
+        "detail": "The request is not valid: see values.",
+        "problems": [{"row": None, "column": "values",
+                      "message": "List should have at least 1 item after validation, not 0",
+                      "severity": "error"}]}
     pct = api("pct")
     answer = pct.client.post("/api/values", "{not json", content_type="application/json",
                              headers=pct._headers())
-    assert answer.status_code == 400 and answer.json()["detail"]
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": "Cannot parse request body"}
     assert counts() == before
 
 
@@ -106,14 +121,22 @@ def test_figures_of_another_organisation_are_refused(api):
     before = counts()
     answer = api("police").post("/api/values", {"values": [figure()]})
     assert answer.status_code == 422
-    assert all(p["row"] == 1 for p in answer.json()["problems"])
+    assert answer.json()["problems"] == [
+        {"row": 1, "column": "indicator",
+         "message": "you cannot send figures for HW 02: they come from NHS Gateshead "
+                    "(Gateshead Primary Care Trust)",
+         "severity": "error"}]
     assert counts() == before
 
 
 def test_an_unknown_round_is_refused(api):
     answer = api("pct").post("/api/values", {"values": [figure()], "round": "no-such-round"})
     assert answer.status_code == 422
-    assert answer.json()["problems"][0]["column"] == "round"
+    assert answer.json() == {
+        "detail": "There is no such collection round.",
+        "problems": [{"row": None, "column": "round",
+                      "message": "there is no collection round 'no-such-round'",
+                      "severity": "error"}]}
 
 
 def test_stale_change_is_refused_and_explained(api):
@@ -125,10 +148,15 @@ def test_stale_change_is_refused_and_explained(api):
     assert (first.json()["value"], first.json()["version"]) == (new, 2)
     stale = pct.patch(f"/api/values/{pk}", {"version": 1, "value": new + 0.1})
     assert stale.status_code == 409
-    assert "version 1" in stale.json()["detail"] and "version 2" in stale.json()["detail"]
+    assert stale.json()["detail"] == (
+        "Someone changed this figure after you opened it (your copy is version 1, it is now "
+        "version 2). Your change was not saved: look at the figure as it is now, and make "
+        "your change again if it is still needed.")
     assert DataValue.objects.get(pk=pk).value == new
     bad = pct.patch(f"/api/values/{pk}", {"version": 2, "value": "lots"})
-    assert bad.status_code == 422 and bad.json()["problems"][0]["column"] == "value"
+    assert bad.status_code == 422
+    assert [(p["column"], p["message"]) for p in bad.json()["problems"]] == [
+        ("value", "'lots' is not a number")]
     assert DataValue.objects.get(pk=pk).value == new
 
 
@@ -147,30 +175,46 @@ def test_changing_an_approved_figure_needs_a_reason(api):
     body = {"version": approved.version, "value": approved.value + 1}
     answer = api("pct").patch(f"/api/values/{approved.pk}", body)
     assert answer.status_code == 422
-    assert any(p["column"] == "reason" or "reason" in p["message"]
-               for p in answer.json()["problems"])
+    assert answer.json()["problems"] == [
+        {"row": 1, "column": "value",
+         "message": f"HW 02 for {GATESHEAD} in {approved.period} is approved and locked; "
+                    "changing it needs a reason",
+         "severity": "error"}]
     answer = api("pct").patch(f"/api/values/{approved.pk}",
                               {**body, "reason": "Revised by the publisher"})
     assert answer.status_code == 200, answer.content
     changed = DataValue.objects.get(pk=approved.pk)
-    assert changed.state != "approved" and changed.value == approved.value + 1
-    assert Change.objects.for_object(changed).filter(reason="Revised by the publisher").exists()
+    # changed, it is a draft again, to be submitted and approved anew
+    assert (changed.state, changed.version, changed.value) == (
+        "draft", approved.version + 1, approved.value + 1)
+    change = Change.objects.for_object(changed).get(reason="Revised by the publisher")
+    assert (change.before["value"], change.after["value"]) == (approved.value,
+                                                               approved.value + 1)
 
 
 def test_sign_off_through_the_api_is_recorded(api, person):
     pct, lead = api("pct"), api("theme_lead")
+    sent = parse_period(next_period()).label
     pk = pct.post("/api/values", {"values": [figure()]}).json()["value_ids"][0]
     early = lead.post("/api/values/approve", {"ids": [pk]})
     assert early.status_code == 404  # a draft is the owner's own: the lead does not see it
+    assert early.json()["detail"] == (f"There are no figures {pk} that you may see; nothing "
+                                      "was changed.")
     assert pct.post("/api/values/submit", {"ids": [pk]}).status_code == 200
     refused = pct.post("/api/values/approve", {"ids": [pk]})
-    assert refused.status_code == 403 and "may not approve" in refused.json()["detail"]
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == f"You may not approve figures {pk}; nothing was changed."
     no_reason = lead.post("/api/values/return", {"ids": [pk]})
-    assert no_reason.status_code == 409 and "why" in no_reason.json()["detail"]
+    assert no_reason.status_code == 409
+    assert no_reason.json()["detail"] == ("Say why the figures are being returned, so the "
+                                          "owner can put them right.")
     approved = lead.post("/api/values/approve", {"ids": [pk]})
-    assert approved.status_code == 200 and approved.json()["count"] == 1
+    assert approved.status_code == 200
+    assert approved.json() == {"detail": "1 figure approved.", "count": 1, "ids": [pk]}
     again = lead.post("/api/values/approve", {"ids": [pk]})
-    assert again.status_code == 409 and "submitted" in again.json()["detail"]
+    assert again.status_code == 409
+    assert again.json()["detail"] == (
+        f"Only submitted figures can be approved here; HW 02 {GATESHEAD} {sent} is not.")
     steps = [(c.actor, c.after["state"]) for c in
              Change.objects.for_object(DataValue(pk=pk)).order_by("time", "pk")]
     assert steps == [("pct.analyst", "draft"), ("pct.analyst", "submitted"),
@@ -192,9 +236,16 @@ def test_an_unusual_figure_waits_for_a_note(api):
     unusual = figure(value=latest().value * 40)
     answer = api("pct").post("/api/values", {"values": [unusual]})
     assert answer.status_code == 422, answer.content
-    problems = answer.json()["problems"]
-    assert problems and {p["severity"] for p in problems} == {"warning"}
-    assert "confirm" in answer.json()["detail"]
+    # the series' other figures have median 37.2 and median absolute deviation 1.1, so the
+    # score is 0.6745 × (1472 − 37.2) / 1.1
+    assert answer.json() == {
+        "detail": "1 unusual figure to confirm: send them again with a note saying why they "
+                  "are right. Nothing was saved.",
+        "problems": [{"row": 1, "column": "value",
+                      "message": f"{unusual['value']} is out of line with the other figures "
+                                 "for HW 02 in this area (outlier score 879.8); check it, and "
+                                 "confirm it with a note if it is right",
+                      "severity": "warning"}]}
     assert counts() == before
     confirmed = api("pct").post("/api/values", {"values": [unusual],
                                                 "note": "New measurement method"})

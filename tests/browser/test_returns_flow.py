@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from joinedup.core.periods import parse_period
 from joinedup.demo.sources import DemoSources
+from joinedup.returns.columns import TEMPLATE
 
 pytestmark = pytest.mark.browser
 CATALOGUE = DemoSources().catalogue
@@ -145,6 +146,7 @@ def test_owner_uploads_a_return_and_the_theme_lead_approves_it(page, live_site, 
     slug = open_rows.get_attribute("data-testid").removeprefix("round-")
     open_rows.get_by_role("link").click()
     expect(page).to_have_url(f"{live_site}/returns/rounds/{slug}/")
+    round_name = page.get_by_role("heading", level=1).inner_text()
     assert axe(page) == []
 
     # 1. download the Excel template and choose two of the theme's figures to send
@@ -152,9 +154,9 @@ def test_owner_uploads_a_return_and_the_theme_lead_approves_it(page, live_site, 
         page.get_by_role("link", name=re.compile("^Excel workbook")).click()
     template = download.value.path().read_bytes()
     name = download.value.suggested_filename
-    assert name.endswith(".xlsx")
+    assert name == f"{slug}-nhs-gateshead-template.xlsx"
     _, _, header, lines = read_template(template)
-    assert {"indicator", "area", "period", "value", "previous_value"} <= set(header)
+    assert header == list(TEMPLATE)
     assert all(line["value"] is None for line in lines), "a template comes with no figures"
     chosen = [line for line in lines if line["indicator"] in THEME_INDICATORS
               and line["area"] == HOME_AREA and line["previous_value"] is not None][:2]
@@ -181,8 +183,10 @@ def test_owner_uploads_a_return_and_the_theme_lead_approves_it(page, live_site, 
     problems = {(int(row), column): message for row, column, message, _ in
                 table_rows(page.get_by_test_id("problem-table"))}
     assert set(problems) == {(first["row"], "value"), (second["row"], "period")}
-    assert "is not a number" in problems[first["row"], "value"]
-    assert f"{wrong_period} is not a return expected" in problems[second["row"], "period"]
+    assert problems[first["row"], "value"] == f"'about {first['new']}' is not a number"
+    assert problems[second["row"], "period"] == (
+        f"{second['indicator']} for {HOME_AREA} in {wrong_period} is not a return expected in "
+        f"{round_name}")
     summary = page.get_by_test_id("problems")
     expect(summary).to_contain_text(f"Row {first['row']}, value:")
     expect(summary).to_contain_text(f"Row {second['row']}, period:")

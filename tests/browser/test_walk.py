@@ -17,6 +17,9 @@ pytestmark = pytest.mark.browser
 CATALOGUE = DemoSources().catalogue
 PASSWORDS = {p["username"]: p["password"] for p in CATALOGUE["person"] if p.get("password")}
 TITLES = {i["code"]: i["title"] for i in CATALOGUE["indicator"]}
+INDICATORS = {i["code"]: i for i in CATALOGUE["indicator"]}
+ORGANISATIONS = {o["slug"]: o["name"] for o in CATALOGUE["organisation"]}
+POLARITY = {"up": "Higher is better", "down": "Lower is better", "none": "No judgement"}
 
 
 @dataclass
@@ -91,8 +94,9 @@ def test_persona_walks_overview_theme_indicator_area(walk, page, live_site, axe)
     title = TITLES[walk.indicator]
     page.get_by_role("link", name=f"{walk.indicator} {title}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    expect(page.get_by_test_id("polarity")).not_to_be_empty()
-    expect(page.get_by_test_id("owner")).not_to_be_empty()
+    item = INDICATORS[walk.indicator]
+    expect(page.get_by_test_id("polarity")).to_have_text(POLARITY[item["polarity"]])
+    expect(page.get_by_test_id("owner")).to_have_text(ORGANISATIONS[item["owner"]])
     expect(page.get_by_test_id("values-table")).to_be_visible()
     assert_hidden(page, walk)
     assert axe(page) == []

@@ -206,12 +206,18 @@ def test_ten_equal_deciles_on_a_line_give_its_slope():
 
 
 def test_sii_sign_is_least_deprived_minus_most_deprived():
+    # Five equal wards: relative ranks 0.1, 0.3, 0.5, 0.7, 0.9 (x − x̄ = ±0.4, ±0.2, 0; Σ of
+    # their squares 0.4), and the most deprived fifth is the first ward alone.
     # Life expectancy rising away from deprivation: SII > 0, as Fingertips reports it.
+    #   ȳ = 397 / 5 = 79.4; Σ(x − x̄)(y − ȳ) = 0.4·3.4 + 0.2·1.4 + 0.2·1.6 + 0.4·3.6 = 3.4
+    #   SII = 3.4 / 0.4 = 8.5; quintile gap = 76 − (78 + 79 + 81 + 83) / 4 = −4.25
     longer_lives = one_group([76, 78, 79, 81, 83], [1, 2, 3, 4, 5], [500] * 5)
-    assert longer_lives["sii"] > 0 and longer_lives["quintile_gap"] < 0
+    assert (longer_lives["sii"], longer_lives["quintile_gap"]) == pytest.approx((8.5, -4.25))
     # A harm concentrated where deprivation is (e.g. child poverty): SII < 0.
+    #   ȳ = 116 / 5 = 23.2; Σ(x − x̄)(y − ȳ) = −0.4·16.8 − 0.2·7.8 − 0.2·8.2 − 0.4·15.2 = −16
+    #   SII = −16 / 0.4 = −40; quintile gap = 40 − (31 + 22 + 15 + 8) / 4 = 21
     poverty = one_group([40, 31, 22, 15, 8], [1, 2, 3, 4, 5], [500] * 5)
-    assert poverty["sii"] < 0 and poverty["quintile_gap"] > 0
+    assert (poverty["sii"], poverty["quintile_gap"]) == pytest.approx((-40, 21))
     # Reversing the ranking (rank 1 now the least deprived) flips the sign.
     flipped = one_group([76, 78, 79, 81, 83], [5, 4, 3, 2, 1], [500] * 5)
     assert flipped["sii"] == pytest.approx(-longer_lives["sii"], abs=1e-12)
@@ -233,7 +239,11 @@ def test_a_missing_population_means_equal_weights_for_the_whole_group():
     equal = one_group([70, 74, 75, 80], [1, 2, 3, 4], [100, None, 300, 400])
     same = one_group([70, 74, 75, 80], [1, 2, 3, 4], [7, 7, 7, 7])
     assert equal["weighting"] == "equal"
-    assert equal["sii"] != pytest.approx(weighted["sii"])
+    # Equal shares: midpoints 0.125 … 0.875, x − x̄ = ±0.375, ±0.125; ȳ = 74.75, so
+    # Σ(x − x̄)(y − ȳ) = 0.375·4.75 + 0.125·0.75 + 0.125·0.25 + 0.375·5.25 = 3.875 and
+    # Σ(x − x̄)² = 0.3125: SII = 12.4, not the population-weighted 11.8.
+    assert weighted["sii"] == pytest.approx(11.8, abs=1e-12)
+    assert equal["sii"] == pytest.approx(12.4)
     assert equal["sii"] == pytest.approx(same["sii"], abs=1e-12)
 
 
@@ -246,8 +256,11 @@ def test_too_few_areas_and_degenerate_groups_say_why():
     assert one_rank["sii"] is None and one_rank["quintile_gap"] is None
     assert "same deprivation rank" in one_rank["reason"]
     # The most deprived ward holds half the people: its midpoint is 0.25.
+    # Shares 0.5, 0.25, 0.25: midpoints 0.25, 0.625, 0.875, x̄ = 0.5, ȳ = 72.25;
+    # Σ a(x − x̄)(y − ȳ) = 19/32 and Σ a(x − x̄)² = 9/128, so SII = 76/9.
     big_first = one_group([70, 74, 75], [1, 2, 3], [500, 250, 250])
-    assert big_first["quintile_gap"] is None and big_first["sii"] is not None
+    assert big_first["quintile_gap"] is None
+    assert big_first["sii"] == pytest.approx(76 / 9)
     assert "40%" in big_first["reason"]
     with pytest.raises(ValueError, match="min_areas"):
         one_group([70, 74, 75], [1, 2, 3], [1, 1, 1], min_areas=2)
@@ -301,8 +314,8 @@ def test_a_gradient_that_reverses_is_flagged():
         "sii": [6.0, -2.0]})
     trends = {r["measure"]: r for r in gap_trends(gaps).iter_rows(named=True)}
     assert trends["quintile_gap"]["narrowing"] == "no_change"
-    assert trends["quintile_gap"]["reversed"]
-    assert trends["sii"]["narrowing"] == "narrowing" and trends["sii"]["reversed"]
+    assert trends["quintile_gap"]["reversed"] is True
+    assert trends["sii"]["narrowing"] == "narrowing" and trends["sii"]["reversed"] is True
 
 
 # ---------------------------------------------------------------------------------------
@@ -357,8 +370,9 @@ def test_gateshead_wards_most_deprived_tenth_share(real_inputs, demo_sources):
     assert row["areas"] == len(wards) == 22 and row["weighting"] == "population"
     assert row["range"] == pytest.approx(ward_values.max() - ward_values.min(), abs=1e-12)
     # The wards with most deprived neighbourhoods are, of course, the most deprived.
-    assert row["deprived_areas"] >= 3
-    assert row["deprived_quintile_mean"] > row["rest_mean"]
+    assert row["deprived_areas"] == 4
+    assert row["deprived_quintile_mean"] == pytest.approx(51.64017918383623)
+    assert row["rest_mean"] == pytest.approx(8.742384093467612)
     # Higher where deprivation is higher, so least-deprived-end minus most-deprived-end < 0.
-    assert row["sii"] < 0
+    assert row["sii"] == pytest.approx(-56.28242820706494)
     assert row["reason"] is None

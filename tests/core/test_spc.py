@@ -80,7 +80,8 @@ def assert_matches_reference(frame: pl.DataFrame, parameters: SPCParameters) -> 
     assert got.height == frame.height
     assert got.select(frame.columns).equals(frame)
     want = reference_assess(frame, parameters)
-    for index, (g, w) in enumerate(zip(got.select(*FIGURES, *CATEGORIES).to_dicts(), want)):
+    for index, (g, w) in enumerate(zip(got.select(*FIGURES, *CATEGORIES).to_dicts(), want,
+                                       strict=True)):
         for name in CATEGORIES:
             assert g[name] == w[name], (index, name, g, w)
         for name in FIGURES:
@@ -325,15 +326,16 @@ def test_neutral_polarity_says_high_or_low():
 
 def test_run_length_six_or_seven():
     rising = BASELINE + [10.5, 11, 11.5, 12, 12.5, 13]  # six rising, then stop
-    assert "trend" not in spc(rising + [12.0])["spc_signal"]
+    assert spc(rising + [12.0])["spc_signal"].to_list() == ["none"] * 19
     six = spc(rising + [12.0], SPCParameters(run_length=6))["spc_signal"]
-    assert six[12:18].to_list() == ["trend"] * 6 and six[18] != "trend"
+    assert six.to_list() == ["none"] * 12 + ["trend"] * 6 + ["none"]
     above = [1.0, 0.0] * 6 + [2.0] * 6 + [0.0]  # six points above the mean
     mean = sum(above) / len(above)
     assert all(v > mean for v in above[12:18])
-    assert "shift" not in spc(above, SPCParameters(baseline_points=12))["spc_signal"]
-    assert spc(above, SPCParameters(baseline_points=12, run_length=6))["spc_signal"][12:18] \
-        .to_list() == ["shift"] * 6
+    assert spc(above, SPCParameters(baseline_points=12))["spc_signal"].to_list() == \
+        ["none"] * 19
+    assert spc(above, SPCParameters(baseline_points=12, run_length=6))["spc_signal"] \
+        .to_list() == ["none"] * 12 + ["shift"] * 6 + ["none"]
 
 
 def test_baseline_points_fix_the_limits():
@@ -389,9 +391,10 @@ def test_a_point_exactly_on_the_mean_breaks_a_shift():
     values = [0.1, 0.2, 0.3] * 4 + [0.25] * 3 + [0.2] + [0.25] * 3
     result = spc(values, SPCParameters(baseline_points=3, run_length=6))
     assert result["spc_mean"][0] == 0.2
-    assert "shift" not in result["spc_signal"]
+    assert result["spc_signal"].to_list() == ["none"] * 19
+    # without the break, the 0.3 and the seven 0.25s after it are one run of eight
     assert spc(values[:15] + [0.25] + values[16:], SPCParameters(
-        baseline_points=3, run_length=6))["spc_signal"][12:].to_list() == ["shift"] * 7
+        baseline_points=3, run_length=6))["spc_signal"].to_list() == ["none"] * 11 + ["shift"] * 8
 
 
 def test_constant_series_has_no_limits_and_no_signal():
@@ -422,7 +425,8 @@ def test_short_and_missing_values():
                                         SPCParameters(rebase_periods=("2020-02",))])
 def test_empty_frames(parameters):
     empty = assess_spc(series_frame([]), parameters)
-    assert empty.height == 0 and "variation" in empty.columns
+    assert empty.height == 0
+    assert empty.columns == [*series_frame([]).columns, *FIGURES, *CATEGORIES]
     nothing = assess_spc(series_frame([None, None]), parameters)
     assert nothing["spc_signal"].to_list() == ["none", "none"]
     assert nothing["spc_mean"].null_count() == 2

@@ -73,14 +73,23 @@ def test_web_requests_are_attributed_to_the_signed_in_person(client_as, person):
             "illustrative": "on" if target.illustrative else "",
             "milestones-TOTAL_FORMS": 0, "milestones-INITIAL_FORMS": 0,
             "milestones-MIN_NUM_FORMS": 0, "milestones-MAX_NUM_FORMS": 1000,
+            "change_reason": "Agreed at the Steering Group",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     change = Change.objects.for_object(target).first()
     assert change.person == person("officer")
+    assert change.reason == "Agreed at the Steering Group"
     assert change.after["value"] == target.value + 0.5
 
 
 def test_only_officers_read_the_raw_change_log(person):
-    assert Change.objects.visible_to(person("officer")).exists()
-    assert not Change.objects.visible_to(person("board")).exists()
+    target = Target.objects.filter(indicator__code="HW 02").first()
+    with recorded_as(person("officer"), reason="Agreed at the Board"):
+        target.value -= 1
+        target.save()
+    change = Change.objects.get(reason="Agreed at the Board")
+    officer = Change.objects.visible_to(person("officer"))
+    assert change in officer
+    assert list(officer.order_by("pk")) == list(Change.objects.order_by("pk"))
+    assert Change.objects.visible_to(person("board")).count() == 0

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from joinedup.core.periods import parse_period
+from joinedup.core.periods import PeriodError, parse_period
 from joinedup.places.models import Area
 from joinedup.returns.models import CollectionRound, DataValue, ExpectedReturn
 from joinedup.strategy.models import Indicator
@@ -45,7 +45,7 @@ def next_label(code: str, area: str = GATESHEAD) -> str:
     for candidate in (f"{start.year}/{str(start.year + 1)[2:]}", str(start.year)):
         try:
             found = parse_period(candidate)
-        except Exception:
+        except PeriodError:
             continue
         if (found.start, found.end) == (start, end):
             return found.label

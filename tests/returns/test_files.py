@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import time
 import zipfile
 
 import openpyxl
@@ -224,18 +223,24 @@ def test_a_utf16_file_is_refused_with_how_to_save_it():
     assert "UTF-16" in message and "CSV UTF-8" in message
 
 
-@pytest.mark.parametrize("make", [
-    lambda good: good[: len(good) // 2],  # cut short in the download
-    lambda good: b"PK\x03\x04" + b"\x00" * 200,
-    lambda good: _zip_with({"xl/workbook.xml": "<not-a-workbook", "[Content_Types].xml": "x"}),
-    lambda good: f"{HEADER}\nHW 02,E08000037,2025/26,1,\n".encode(),  # text named .xlsx
+DAMAGED = ("The workbook is damaged and cannot be opened ({why}). Open it in Excel, save it "
+           "again as .xlsx, and upload the new file.")
+INCOMPLETE = "it may not have downloaded or saved completely"
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda good: good[: len(good) // 2], DAMAGED.format(why=INCOMPLETE)),  # cut short
+    (lambda good: b"PK\x03\x04" + b"\x00" * 200, DAMAGED.format(why=INCOMPLETE)),
+    (lambda good: _zip_with({"xl/workbook.xml": "<not-a-workbook", "[Content_Types].xml": "x"}),
+     DAMAGED.format(why="ParseError")),
+    (lambda good: f"{HEADER}\nHW 02,E08000037,2025/26,1,\n".encode(),  # text named .xlsx
+     "This file is named as an Excel workbook but is not one: it is damaged, or is another "
+     "kind of file renamed. Open it in Excel and save it again as .xlsx, or as CSV."),
 ])
-def test_a_damaged_workbook_is_refused(make):
+def test_a_damaged_workbook_is_refused(make, message):
     good = workbook({"values": [("indicator", "value"), ("HW 02", 1)]})
     problem = only_problem(make(good), "figures.xlsx")
-    assert problem.row == 0
-    assert "damaged" in problem.message or "not one" in problem.message
-    assert "save it again" in problem.message
+    assert (problem.row, problem.column, problem.message) == (0, "", message)
 
 
 def _zip_with(members: dict[str, str]) -> bytes:
@@ -255,7 +260,8 @@ def test_a_file_without_a_header_row_is_refused():
 def test_two_columns_with_the_same_name_are_refused():
     problem = only_problem(b"indicator,area,period,Value,note,value\nHW 02,E1,2025,1,,2\n")
     assert (problem.row, problem.column) == (1, "value")
-    assert "D" in problem.message and "F" in problem.message
+    assert problem.message == ("Columns D and F are both headed \u201cvalue\u201d: delete or "
+                               "rename one of them.")
 
 
 def test_figures_under_an_empty_heading_are_refused_for_each_column():
@@ -399,19 +405,27 @@ def test_the_reader_matches_a_plain_csv_module_reading(rows, line_end, blank_lin
                                min_size=1, max_size=7), min_size=1, max_size=6),
        leading=st.integers(0, 1), line_end=st.sampled_from(["\n", "\r\n"]))
 def test_the_reader_matches_the_csv_module_on_hand_typed_files(lines, leading, line_end):
-    """Stray quotes and ragged rows, as people type them: the same reading, or a refusal."""
+    """Stray quotes and ragged rows, as people type them: the same reading, or the refusal
+    the plain reading calls for (figures in a column with no heading, or no figures)."""
     text = line_end * leading + line_end.join([HEADER, *(",".join(c) for c in lines)])
-    try:
-        names, expected = reference_rows(text)
-    except (IndexError, ValueError):
-        expected = None
-    try:
+    names, expected = reference_rows(text)
+    header_row = leading + 1
+    records = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
+    unheaded = sorted({j for r in records[header_row:] for j, c in enumerate(r)
+                       if j >= len(names) and c})
+    if unheaded:
+        assert [(p.row, p.column, p.message) for p in refused(text.encode())] == [
+            (header_row, "", f"Column {column_letter(j)} has figures but no heading in row "
+                             f"{header_row}: type its name (such as value or note) above them, "
+                             "or delete the column.") for j in unheaded]
+    elif not expected:
+        assert only_problem(text.encode()).message == (
+            "The file has a header row but no figures below it: add one row for each figure, "
+            f"starting at row {header_row + 1}.")
+    else:
         table = read_table(text.encode(), "figures.csv")
-    except UploadRejected:
-        return  # refused: the header or a heading is not usable, which the reference ignores
-    assert expected is not None
-    assert table.columns == ["row", *names]
-    assert table.rows() == [r[: len(names) + 1] for r in expected]
+        assert table.columns == ["row", *names]
+        assert table.rows() == [r[: len(names) + 1] for r in expected]
 
 
 @pytest.mark.parametrize("text, regular", [
@@ -428,7 +442,8 @@ def test_only_regular_quoting_takes_the_fast_path(text, regular):
     assert files._regular_quoting(text.encode(), separator) is regular
 
 
-def test_a_million_row_csv_is_read_in_about_a_second():
+def test_a_million_row_csv_is_read_whole():
+    # How fast is measured side by side with peers in bench/import_values.py, not here.
     n = 1_000_000
     source = pl.DataFrame({
         "indicator": pl.Series([f"HW {i % 40:02d}" for i in range(40)]).sample(n, with_replacement=True, seed=1),
@@ -439,14 +454,11 @@ def test_a_million_row_csv_is_read_in_about_a_second():
     }).with_columns(period=pl.lit("2025/26 Q2"), note=pl.lit(None, pl.String),
                     state=pl.lit("draft"))
     data = source.write_csv().encode()
-    started = time.perf_counter()
     table = read_table(data, "big.csv")
-    elapsed = time.perf_counter() - started
     assert table.height == n
     assert table["row"][-1] == n + 1
     assert table["numerator"][123_456] == "123456"
-    # Well under a second on a quiet machine; the margin allows for a busy test run.
-    assert elapsed < 3, f"{elapsed:.2f} s"
+    assert table["value"][n - 1] == str((n - 1) / 7)
 
 
 def test_a_cell_too_long_for_any_real_note_is_refused_with_its_row():

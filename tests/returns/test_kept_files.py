@@ -27,7 +27,11 @@ def test_the_file_is_kept_exactly_with_its_size_and_digest(person):
 
 def test_a_rejected_file_is_kept_too(person):
     result = import_file(AWKWARD, "awkward.csv", user=person("pct"))
-    assert not result.saved and result.errors
+    assert not result.saved
+    # the NUL byte makes it no text file at all
+    assert [str(p) for p in result.problems] == [
+        "awkward.csv:0:: This is not a text file, so it cannot be read as CSV. Send a CSV file "
+        "(.csv) or an Excel workbook (.xlsx)."]
     assert Upload.objects.get(pk=result.upload.pk).content == AWKWARD
     assert result.upload.outcome == Upload.Outcome.REJECTED
 

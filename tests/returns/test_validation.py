@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from joinedup.history.models import Change
+from joinedup.returns import workflow
 from joinedup.returns.importing import import_file, import_table
 from joinedup.returns.models import DataValue, Upload
 
@@ -34,30 +35,36 @@ def only_problem(result):
     return result.problems[0]
 
 
-@pytest.mark.parametrize("change, column, words", [
+MISSING = "is missing; leave the whole row empty to send nothing for it"
+
+
+@pytest.mark.parametrize("change, column, message", [
     ({"indicator": "HW 99"}, "indicator", "unknown indicator code 'HW 99'"),
     ({"area": "E99999999"}, "area", "unknown area code 'E99999999'"),
-    ({"period": "the spring"}, "period", "'the spring' is not a period"),
+    ({"period": "the spring"}, "period",
+     "'the spring' is not a period this system can read: a period is written with its year "
+     "in four digits, such as 2019 or 2019/20"),
     ({"value": "twelve"}, "value", "'twelve' is not a number"),
     ({"value": "NaN"}, "value", "'NaN' is not a number"),
     ({"value": "-4"}, "value", "-4 is negative, and HW 02 cannot be below zero"),
-    ({"value": None, "note": "late"}, "value", "value is missing"),
-    ({"area": None}, "area", "area is missing"),
+    ({"value": None, "note": "late"}, "value", f"value {MISSING}"),
+    ({"area": None}, "area", f"area {MISSING}"),
     ({"numerator": "30", "denominator": "20"}, "numerator",
      "numerator 30 is greater than the denominator 20"),
-    ({"denominator": "0", "numerator": "0"}, "denominator", "above zero"),
-    ({"lower_ci": "99"}, "lower_ci", "lower confidence limit is above the value"),
+    ({"denominator": "0", "numerator": "0"}, "denominator",
+     "the denominator must be above zero"),
+    ({"lower_ci": "99"}, "lower_ci", "the lower confidence limit is above the value"),
     ({"numerator": "ten", "denominator": "20"}, "numerator", "'ten' is not a number"),
 ])
-def test_each_error_names_row_and_column_and_writes_nothing(person, change, column, words):
+def test_each_error_names_row_and_column_and_writes_nothing(person, change, column, message):
     before = counts()
     rows = [a_good_row(), a_good_row(**change)]
     rows[0]["period"] = "2099/00"   # two different rows, so no duplicate
     result = import_table(table(rows), source="figures.csv", user=person("pct"))
     problem = only_problem(result)
     assert (problem.file, problem.row, problem.column) == ("figures.csv", 3, column)
-    assert words in problem.message
-    assert str(problem).startswith(f"figures.csv:3:{column}: ")
+    assert problem.message == message
+    assert str(problem) == f"figures.csv:3:{column}: {message}"
     assert counts() == before
 
 
@@ -77,8 +84,8 @@ def test_a_period_outside_the_round_is_refused(person):
     result = import_table(table([row]), source="f.csv", user=pct,
                           collection_round=collection_round)
     problem = only_problem(result)
-    assert problem.column == "period"
-    assert "is not a return expected in Test round" in problem.message
+    assert (problem.row, problem.column, problem.message) == (
+        2, "period", f"HW 02 for {GATESHEAD} in 2001/02 is not a return expected in Test round")
     ok = import_table(table([a_good_row()]), source="f.csv", user=pct,
                       collection_round=collection_round)
     assert ok.saved and ok.created == 1
@@ -88,7 +95,8 @@ def test_someone_elses_indicator_is_refused_and_a_hidden_one_is_unknown(person):
     pct = person("pct")
     police_public = a_good_row("SC 03", value="5")
     result = import_table(table([police_public]), source="f.csv", user=pct)
-    assert "you cannot send figures for SC 03" in only_problem(result).message
+    assert only_problem(result).message == (
+        "you cannot send figures for SC 03: they come from Northumbria Police")
     hidden = {"indicator": "SC 02", "area": GATESHEAD, "period": "2030/31", "value": "1"}
     result = import_table(table([hidden]), source="f.csv", user=person("board"))
     # the board member's organisation cannot see SC 02: it must not even learn it exists
@@ -98,8 +106,12 @@ def test_someone_elses_indicator_is_refused_and_a_hidden_one_is_unknown(person):
 def test_missing_and_unknown_columns(person):
     result = import_table(table([{"indicator": "HW 02", "area": GATESHEAD, "value": "1",
                                   "colour": "red"}]), source="f.csv", user=person("pct"))
-    found = {(p.row, p.column) for p in result.problems}
-    assert found == {(1, "period"), (1, "colour")}
+    assert [(p.row, p.column, p.message) for p in result.problems] == [
+        (1, "period", "there is no 'period' column; a returns file needs the columns "
+                      "indicator, area, period, value"),
+        (1, "colour", "'colour' is not a column of a returns file; the columns are indicator, "
+                      "area, period, value, numerator, denominator, lower_ci, upper_ci, note, "
+                      "state, version")]
 
 
 def test_one_bad_row_among_ten_thousand_writes_nothing(person):
@@ -155,24 +167,37 @@ def test_excel_numbers_and_numbers_stored_as_text(person):
     assert result.saved and result.created == 2, [str(p) for p in result.problems]
 
 
-@pytest.mark.parametrize("data, name, words", [
-    (b"", "empty.csv", "empty"),
-    (b"indicator,area,period,value\r\n", "header.csv", ""),
-    (b"%PDF-1.4 binary\x00\x01", "figures.pdf", ""),
+@pytest.mark.parametrize("data, name, row, column, message", [
+    (b"", "empty.csv", 0, "",
+     "The file is empty (0 bytes). Check you chose the right file."),
+    (b"indicator,area,period,value\r\n", "header.csv", 0, "",
+     "The file has a header row but no figures below it: add one row for each figure, "
+     "starting at row 2."),
+    (b"%PDF-1.4 binary\x00\x01", "figures.pdf", 0, "",
+     "This file is a PDF document, not a returns file. Send a CSV file (.csv) or an Excel "
+     "workbook (.xlsx)."),
     ("indicator,area,period,value\nHW 02,E08000037,2018/19,caf\xe9\n".encode("latin-1"),
-     "latin.csv", "UTF-8"),
-    (b"PK\x03\x04 this is not really a workbook", "broken.xlsx", ""),
+     "latin.csv", 2, "value",
+     "The file is not saved as UTF-8 text: row 2, column value has a character (byte 0xE9) "
+     "that cannot be read (it looks like \u201c\u00e9\u201d saved as Windows text). In Excel, "
+     "choose File, Save As, and the type \u201cCSV UTF-8 (Comma delimited)\u201d, then upload "
+     "the new file."),
+    (b"PK\x03\x04 this is not really a workbook", "broken.xlsx", 0, "",
+     "The workbook is damaged and cannot be opened (it may not have downloaded or saved "
+     "completely). Open it in Excel, save it again as .xlsx, and upload the new file."),
 ])
-def test_unreadable_files_are_rejected_and_kept(person, data, name, words):
+def test_unreadable_files_are_rejected_and_kept(person, data, name, row, column, message):
     before = counts()
     result = import_file(data, name, user=person("pct"))
-    assert not result.saved and result.errors
-    assert all(p.file == name for p in result.problems)
-    assert words in " ".join(p.message for p in result.problems)
+    assert not result.saved
+    assert [(p.file, p.row, p.column, p.message) for p in result.errors] == [
+        (name, row, column, message)]
+    assert result.problems == result.errors
     assert counts() == before
     kept = Upload.objects.get(pk=result.upload.pk)
     assert bytes(kept.content) == data and kept.outcome == Upload.Outcome.REJECTED
-    assert kept.problems
+    assert kept.problems == [{"file": name, "row": row, "column": column, "message": message,
+                              "severity": "error"}]
 
 
 def test_an_outlier_needs_a_note(person):
@@ -181,7 +206,10 @@ def test_an_outlier_needs_a_note(person):
     result = import_table(table([row]), source="f.csv", user=pct)
     assert not result.saved and not result.errors
     (warning,) = result.warnings
-    assert warning.column == "value" and "out of line" in warning.message
+    assert (warning.row, warning.column, warning.message) == (
+        2, "value", f"{row['value']} is out of line with the other figures for HW 02 in this "
+                    "area (outlier score 44.9); check it, and confirm it with a note if it is "
+                    "right")
     result = import_table(table([row]), source="f.csv", user=pct, note="new survey method")
     assert result.saved
     assert DataValue.objects.get(pk=result.value_ids[0]).note == "new survey method"
@@ -190,18 +218,20 @@ def test_an_outlier_needs_a_note(person):
 def test_an_approved_figure_needs_a_reason_to_change(person):
     pct = person("pct")
     approved = latest("HW 02")
+    opened = approved.value
     row = {"indicator": "HW 02", "area": GATESHEAD, "period": approved.period,
            "value": str(approved.value + 0.1)}
     result = import_table(table([row]), source="f.csv", user=pct)
-    assert "approved and locked; changing it needs a reason" in only_problem(result).message
+    assert only_problem(result).message == (
+        f"HW 02 for {GATESHEAD} in {approved.period} is approved and locked; changing it "
+        "needs a reason")
     result = import_table(table([row]), source="f.csv", user=pct, reason="ONS revision")
     assert result.saved and result.changed == 1
     approved.refresh_from_db()
     assert approved.state == "draft" and approved.version == 2
     change = Change.objects.for_object(approved).first()
     assert change.reason == "ONS revision" and change.actor == "pct.analyst"
-    assert change.before["value"] != change.after["value"]
-    assert change.after["value"] == float(row["value"])
+    assert (change.before["value"], change.after["value"]) == (opened, float(row["value"]))
 
 
 def test_reimporting_the_same_figures_changes_nothing(person):
@@ -216,9 +246,16 @@ def test_reimporting_the_same_figures_changes_nothing(person):
 
 
 def test_a_stale_version_is_refused(person):
+    pct = person("pct")
     approved = latest("HW 02")
+    copied = approved.version
+    # someone changes the figure after the copy was made
+    assert workflow.change_value(approved, pct, version=copied, value=approved.value + 0.5,
+                                 reason="ONS revision").saved
     row = {"indicator": "HW 02", "area": GATESHEAD, "period": approved.period,
-           "value": str(approved.value + 1), "version": str(approved.version - 1 or 99)}
-    result = import_table(table([row]), source="f.csv", user=person("pct"), reason="fix")
+           "value": str(approved.value + 1), "version": str(copied)}
+    result = import_table(table([row]), source="f.csv", user=pct, reason="fix")
     problem = only_problem(result)
-    assert problem.column == "version" and "changed since your copy" in problem.message
+    assert (problem.row, problem.column, problem.message) == (
+        2, "version", f"this figure has been changed since your copy was made (your version "
+                      f"{copied}, now {copied + 1}); download it again")

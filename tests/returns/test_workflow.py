@@ -40,9 +40,10 @@ def test_draft_submitted_approved_with_history(person, django_capture_on_commit_
     assert steps == [("create", "pct.analyst", None, "draft"),
                      ("update", "pct.analyst", "draft", "submitted"),
                      ("update", "theme.lead", "submitted", "approved")]
-    # the approval re-assessed the indicator: the new period now has its assessment
-    assert Assessment.objects.filter(indicator=figure.indicator, area=figure.area,
-                                     period=figure.period).exists()
+    # the approval re-assessed the indicator: the new period is now its latest assessment
+    latest_assessed = Assessment.objects.get(indicator=figure.indicator, area=figure.area,
+                                             is_latest=True)
+    assert (latest_assessed.period, latest_assessed.value) == (figure.period, figure.value)
 
 
 def test_only_the_owner_submits_and_only_the_theme_lead_approves(person):
@@ -111,7 +112,10 @@ def test_changing_an_approved_figure_needs_a_reason_then_a_new_approval(
     approved = latest("HW 02")
     result = workflow.change_value(approved, pct, version=approved.version,
                                    value=approved.value + 1)
-    assert not result.saved and "needs a reason" in result.errors[0].message
+    assert not result.saved
+    assert [(p.column, p.message) for p in result.problems] == [
+        ("value", f"HW 02 for {GATESHEAD} in {approved.period} is approved and locked; "
+                  "changing it needs a reason")]
     with django_capture_on_commit_callbacks(execute=True):
         result = workflow.change_value(approved, pct, version=approved.version,
                                        value=approved.value + 1, reason="Revised by ONS",
@@ -122,7 +126,12 @@ def test_changing_an_approved_figure_needs_a_reason_then_a_new_approval(
     # no longer approved, so no longer assessed as a published figure
     assessed = Assessment.objects.filter(indicator=approved.indicator, area=approved.area)
     assert not assessed.filter(period=approved.period).exists()
-    assert assessed.get(is_latest=True).period_end <= approved.period_start
+    # the series now ends at the approved figure before it
+    before = (DataValue.objects.filter(indicator=approved.indicator, area=approved.area,
+                                       state="approved").order_by("-period_start").first())
+    assert before.period_end == approved.period_start
+    assert (assessed.get(is_latest=True).period, assessed.get(is_latest=True).value) == (
+        before.period, before.value)
 
 
 def test_a_change_can_replace_the_note(person):

@@ -30,13 +30,15 @@ def test_overview_counts_what_the_visitor_may_see(client_as):
     assert "22 wards" in page
     officer = text(client_as("officer").get("/"))
     assert f"{Indicator.objects.count()} indicators you can see" in officer
-    for theme in Theme.objects.all():
+    themes = Theme.objects.all()
+    assert themes.count() == 7
+    for theme in themes:
         assert theme.name in page
 
 
 def test_theme_page_shows_latest_value_against_target_with_its_assessment(client_as):
     from joinedup.assessment.models import Assessment
-    from joinedup.assessment.words import DIRECTION, STATUS
+    from joinedup.assessment.words import ASSURANCE, DIRECTION, STATUS, VARIATION
 
     response = client_as(None).get("/themes/active-and-healthy-gateshead/")
     page = text(response)
@@ -53,8 +55,11 @@ def test_theme_page_shows_latest_value_against_target_with_its_assessment(client
     assert DIRECTION[assessed.direction].label in row
     assert f"{round(100 * assessed.p_meet_target)}%" in row
     html = response.content.decode()
-    assert 'aria-label="Special cause variation' in html or 'aria-label="Common cause' in html
-    assert 'aria-label="Assurance:' in html or 'aria-label="No assurance' in html
+    row_html = re.search(r'<tr class="govuk-table__row">\s*<th scope="row"[^>]*>'
+                         r'<a class="govuk-link" href="/indicators/hw-02/">.*?</tr>', html,
+                         flags=re.S).group(0)
+    assert f'aria-label="{VARIATION[assessed.variation].sentence}"' in row_html
+    assert f'aria-label="{ASSURANCE[assessed.assurance].sentence}"' in row_html
 
 
 def test_indicator_page_shows_the_assessment_of_the_chosen_area(client_as):
@@ -95,7 +100,9 @@ def test_indicator_page_shows_definition_owner_values_and_chart(client_as):
     assert "Owner NHS Gateshead (Gateshead Primary Care Trust)" in page
     for area in ("Gateshead", "Sunderland", "South Tyneside", "Newcastle upon Tyne", "England"):
         assert area in page
-    for value in DataValue.objects.filter(indicator=indicator, area__code="E08000024"):
+    sunderland = DataValue.objects.filter(indicator=indicator, area__code="E08000024")
+    assert sunderland.count() == 12  # 2006/07 to 2017/18
+    for value in sunderland:
         assert f"{value.value:.1f}" in page
     trend = re.search(r'data-testid="trend-chart">\s*(<svg[^>]*>)', html).group(1)
     assert 'role="img"' in trend
@@ -113,7 +120,9 @@ def test_confidence_intervals_are_shown_where_published(client_as):
 def test_ward_indicator_page_lists_each_ward(client_as):
     page = text(client_as(None).get("/indicators/ng-01/"))
     assert "Latest figures by ward" in page
-    for ward in Area.objects.filter(level="ward"):
+    wards = Area.objects.filter(level="ward")
+    assert wards.count() == 22
+    for ward in wards:
         assert ward.name in page
 
 
@@ -124,7 +133,9 @@ def test_area_page_has_map_children_and_indicators(client_as):
     assert ward.name in page
     assert 'aria-label="Map of ' in html
     assert "shaded by IMD 2019 deprivation decile" in html
-    for lsoa in ward.children.all():
+    lsoas = ward.children.all()
+    assert lsoas.count() == 5  # Felling's five LSOAs
+    for lsoa in lsoas:
         assert lsoa.name in page
     assert "NG 01 Neighbourhoods among the most deprived 10% in England" in page
 
@@ -136,9 +147,14 @@ def test_lsoa_page_explains_its_deprivation(client_as):
     assert f"decile {lsoa.imd_decile}" in page
 
 
-def test_england_has_no_boundary_and_no_map(client_as):
+def test_england_has_no_boundary_so_its_map_shows_the_districts_it_holds(client_as):
+    assert Area.objects.get(code="E92000001").boundary is None
     response = client_as(None).get("/areas/E92000001/")
     assert response.status_code == 200
+    # neither England nor its region has a boundary: the map is of the four districts
+    # two levels down, shaded by their region
+    assert ('aria-label="Map of England showing its 4 district boundaries, shaded by region. '
+            'The areas are listed beneath the map."') in response.content.decode()
 
 
 def test_sign_in_explains_a_wrong_password_and_keeps_the_username(client):

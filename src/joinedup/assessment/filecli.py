@@ -47,7 +47,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--indicators", type=Path,
                    help="CSV or Parquet: indicator, polarity (up, down or none)")
     p.add_argument("--targets", type=Path,
-                   help="CSV or Parquet: indicator, area, period, target [, tolerance]")
+                   help="CSV or Parquet: indicator, area, period, target [, tolerance, "
+                        "target_kind (target or milestone; target if blank)]")
     screen = p.add_mutually_exclusive_group()
     screen.add_argument("--spc-screen", dest="spc_screen", action="store_true", default=None,
                         help="screen large moving ranges out of the SPC limits (the default)")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from joinedup.common.periods import PeriodFields
+from joinedup.core.status import TARGET_KINDS
 from joinedup.strategy.querysets import IndicatorChildQuerySet
 
 
@@ -56,6 +57,9 @@ class Assessment(PeriodFields):
     status = models.CharField(max_length=5)
     status_target = models.FloatField(null=True)
     status_target_period = models.CharField(max_length=40, blank=True)
+    status_target_kind = models.CharField(
+        max_length=9, blank=True, choices=[(kind, kind.capitalize()) for kind in TARGET_KINDS],
+        help_text="Whether the figure was judged against a milestone or the target itself.")
     direction = models.CharField(max_length=10)
     direction_previous = models.CharField(max_length=10)
     direction_year = models.CharField(max_length=10)

@@ -3,30 +3,41 @@
 The one place where querysets become frames and frames become rows again. A run covers
 the whole partnership, or one indicator when one of its figures changes (the incremental
 path). Only approved figures are assessed: drafts are their owners' working copies.
+
+A run also flags the returns its indicators still owe: an expected return not received
+(in the returns app's sense) by its round's deadline. "Today" is decided here, at the
+edge, and passed to the core and to anyone told that the run was stored.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 
 import numpy as np
 import polars as pl
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from joinedup.assessment.events import assessment_stored
 from joinedup.assessment.models import Assessment, AssessmentRun, Flag, Gap, GapTrend
 from joinedup.core.engine import assess
-from joinedup.core.flags import raise_flags
+from joinedup.core.flags import missing_returns, raise_flags
 from joinedup.core.gaps import area_gaps, gap_trends
 from joinedup.core.parameters import AssessmentParameters
 from joinedup.core.periods import parse_period, parse_periods
 from joinedup.places.models import Area
-from joinedup.returns.models import DataValue
+from joinedup.returns.models import DataValue, ExpectedReturn
+from joinedup.returns.rounds import RECEIVED_STATES
 from joinedup.strategy.models import Indicator, Milestone, Target
 
+FLAG_SCHEMA = {"indicator": pl.String, "area": pl.String, "period": pl.String,
+               "kind": pl.String, "reason": pl.String}
 RESULT_FIELDS = [
-    "value", "status", "status_target", "status_target_period", "direction",
+    "value", "status", "status_target", "status_target_period", "status_target_kind",
+    "direction",
     "direction_previous", "direction_year", "worsening_run", "spc_mean", "spc_lower",
     "spc_upper", "spc_lower_2sigma", "spc_upper_2sigma", "spc_signal", "spc_side",
     "variation", "assurance", "spc_trial_limits", "outlier", "outlier_score",
@@ -34,7 +45,7 @@ RESULT_FIELDS = [
     "forecast_upper80", "forecast_lower95", "forecast_upper95", "p_meet_target",
     "forecast_method", "forecast_reason",
 ]
-TEXT_FIELDS = {"status_target_period", "outlier_reason", "forecast_period", "forecast_method",
+TEXT_FIELDS = {"status_target_period", "status_target_kind", "outlier_reason", "forecast_period", "forecast_method",
                "forecast_reason", "spc_signal", "spc_side", "variation", "assurance"}
 
 
@@ -82,16 +93,22 @@ def frames_for(indicators, as_at_end=None) -> tuple[pl.DataFrame, pl.DataFrame, 
     return value_frame, polarity, targets
 
 
+def _covered(indicator: Indicator | None):
+    return Indicator.objects.filter(pk=indicator.pk) if indicator else Indicator.objects.all()
+
+
 def run_assessment(*, indicator: Indicator | None = None, as_at_period: str | None = None,
                    person=None, actor: str | None = None,
                    parameters: AssessmentParameters | None = None,
-                   store: bool = True,
+                   store: bool = True, today: dt.date | None = None,
                    progress: Callable[[int, int], None] | None = None):
     """Assess the partnership (or one indicator) and store the results; return the run and
-    the result frame."""
+    the result frame. ``today`` (the partnership's today by default) decides which returns
+    are late."""
     parameters = parameters or AssessmentParameters()
+    today = timezone.localdate() if today is None else today
     started = time.monotonic()
-    indicators = Indicator.objects.filter(pk=indicator.pk) if indicator else Indicator.objects.all()
+    indicators = _covered(indicator)
     as_at_end = parse_period(as_at_period).end if as_at_period else None
     run = AssessmentRun(
         started_at=timezone.now(),
@@ -108,7 +125,8 @@ def run_assessment(*, indicator: Indicator | None = None, as_at_period: str | No
     if store:
         with transaction.atomic():
             run.save()
-            flags = _store(run, indicators, results)
+            _store(run, indicators, results)
+            flags = _store_flags(run, indicators, results, parameters, today)
             _store_gaps(run, indicators, values, polarity, parameters)
             run.state = AssessmentRun.State.DONE
             run.rows = results.height
@@ -116,14 +134,48 @@ def run_assessment(*, indicator: Indicator | None = None, as_at_period: str | No
             run.finished_at = timezone.now()
             run.seconds = time.monotonic() - started
             run.save()
+            assessment_stored.send(
+                sender=AssessmentRun, run=run,
+                indicator_ids=list(indicators.order_by("pk").values_list("pk", flat=True)),
+                today=today)
     return run, results
 
 
-def _store(run: AssessmentRun, indicators, results: pl.DataFrame) -> int:
+def reproduce(period: str, indicator: Indicator | None = None) -> pl.DataFrame:
+    """The stored assessment of every figure for ``period``, worked out again; stores nothing.
+
+    Each indicator's approved figures are assessed with the parameters of the run that
+    stored its results, cut where that run was cut (its as-at period), and the rows whose
+    period is ``period`` (the same dates, however written) are returned, in indicator and
+    area order. An indicator with no stored results has nothing to reproduce.
+    """
+    chosen = parse_period(period)
+    indicators = _covered(indicator)
+    stored_by = dict(Assessment.objects.filter(indicator__in=indicators).order_by()
+                     .values_list("indicator_id", "run_id").distinct())
+    groups: dict[tuple, list[int]] = {}
+    for run in AssessmentRun.objects.filter(pk__in=set(stored_by.values())):
+        key = (AssessmentParameters.from_dict(run.parameters), run.as_at_period)
+        groups.setdefault(key, []).extend(
+            pk for pk, run_id in stored_by.items() if run_id == run.pk)
+    pieces = []
+    for (parameters, as_at), ids in groups.items():
+        values, polarity, targets = frames_for(
+            Indicator.objects.filter(pk__in=ids), parse_period(as_at).end if as_at else None)
+        if values.height == 0:
+            continue
+        results = assess(values, polarity, targets, parameters)
+        pieces.append(results.filter(pl.col("period_start") == chosen.start,
+                                     pl.col("period_end") == chosen.end))
+    if not pieces:
+        return pl.DataFrame()
+    return pl.concat(pieces).sort("indicator", "area")
+
+
+def _store(run: AssessmentRun, indicators, results: pl.DataFrame) -> None:
     Assessment.objects.filter(indicator__in=indicators).delete()
     if results.height == 0:
-        _clear_flags(run, indicators, set())
-        return 0
+        return
     indicator_ids = dict(Indicator.objects.values_list("code", "pk"))
     area_ids = dict(Area.objects.values_list("code", "pk"))
     rows = []
@@ -138,7 +190,6 @@ def _store(run: AssessmentRun, indicators, results: pl.DataFrame) -> int:
             is_latest=record["is_latest"], **{k: _plain(v) for k, v in fields.items()},
         ))
     Assessment.objects.bulk_create(rows, batch_size=2000)
-    return _raise_flags(run, indicators, results, indicator_ids, area_ids)
 
 
 def _plain(value):
@@ -147,7 +198,11 @@ def _plain(value):
     return value
 
 
-def _raise_flags(run, indicators, results, indicator_ids, area_ids) -> int:
+def _figure_flags(indicators, results: pl.DataFrame,
+                  parameters: AssessmentParameters) -> pl.DataFrame:
+    """Flags on each series' latest assessed figure."""
+    if results.height == 0:
+        return pl.DataFrame(schema=FLAG_SCHEMA)
     latest = results.filter(pl.col("is_latest"))
     context = pl.DataFrame(
         list(indicators.values_list("code", "title", "unit", "decimals")), orient="row",
@@ -158,15 +213,49 @@ def _raise_flags(run, indicators, results, indicator_ids, area_ids) -> int:
     latest = latest.join(context, on="indicator", how="left").join(names, on="area", how="left")
     latest = latest.with_columns(period_kind=parse_periods(latest["period"])["kind"]
                                  .cast(pl.String))
-    raised = raise_flags(latest.with_columns(
-        pl.col("status", "spc_signal", "variation", "assurance").cast(pl.String)))
+    return raise_flags(latest.with_columns(
+        pl.col("status", "spc_signal", "variation", "assurance").cast(pl.String)),
+        parameters.flags)
+
+
+def _missing_flags(indicators, today: dt.date) -> pl.DataFrame:
+    """Flags for the indicators' expected returns not received by their deadline."""
+    received = DataValue.objects.filter(
+        indicator=OuterRef("indicator"), area=OuterRef("area"),
+        period_start=OuterRef("period_start"), period_end=OuterRef("period_end"),
+        state__in=RECEIVED_STATES)
+    rows = ExpectedReturn.objects.filter(indicator__in=indicators).annotate(
+        received_value=Subquery(received.values("value")[:1])).values_list(
+        "indicator__code", "area__code", "period", "period_start", "period_end",
+        "collection_round__deadline", "indicator__title", "area__name", "owner__name",
+        "received_value")
+    expected = pl.DataFrame(list(rows), orient="row", schema={
+        "indicator": pl.String, "area": pl.String, "period": pl.String,
+        "period_start": pl.Date, "period_end": pl.Date, "deadline": pl.Date,
+        "title": pl.String, "area_name": pl.String, "owner": pl.String, "value": pl.Float64})
+    if expected.height == 0:
+        return pl.DataFrame(schema=FLAG_SCHEMA)
+    figure = ["indicator", "area", "period_start", "period_end"]
+    # A figure asked for in more than one round has been owed since the earliest deadline.
+    expected = expected.sort("deadline").unique(figure, keep="first", maintain_order=True)
+    values = expected.filter(pl.col("value").is_not_null()).select(*figure, "value")
+    return missing_returns(expected.drop("value"), values, today)
+
+
+def _store_flags(run, indicators, results: pl.DataFrame, parameters: AssessmentParameters,
+                 today: dt.date) -> int:
+    """Raise this run's flags, keep those still raised open, clear the rest."""
+    raised = pl.concat([_figure_flags(indicators, results, parameters),
+                        _missing_flags(indicators, today)], how="vertical_relaxed")
+    indicator_ids = dict(Indicator.objects.values_list("code", "pk"))
+    area_ids = dict(Area.objects.values_list("code", "pk"))
     now = timezone.now()
     existing = {
         (f.indicator_id, f.area_id, f.period, f.kind): f
         for f in Flag.objects.filter(indicator__in=indicators)
     }
     keep, create, update = set(), [], []
-    for code, area, period, kind, reason in raised.iter_rows():
+    for code, area, period, kind, reason in raised.select(list(FLAG_SCHEMA)).iter_rows():
         key = (indicator_ids[code], area_ids[area], period, kind)
         keep.add(key)
         flag = existing.get(key)
@@ -181,21 +270,12 @@ def _raise_flags(run, indicators, results, indicator_ids, area_ids) -> int:
             update.append(flag)
     Flag.objects.bulk_create(create, batch_size=1000)
     Flag.objects.bulk_update(update, ["reason", "last_run", "cleared_at"], batch_size=1000)
-    _clear_flags(run, indicators, keep, existing)
-    return len(keep)
-
-
-def _clear_flags(run, indicators, keep, existing=None) -> None:
-    existing = existing or {
-        (f.indicator_id, f.area_id, f.period, f.kind): f
-        for f in Flag.objects.filter(indicator__in=indicators)
-    }
     gone = [f for key, f in existing.items() if key not in keep and f.cleared_at is None]
-    now = timezone.now()
     for flag in gone:
         flag.cleared_at = now
         flag.last_run = run
     Flag.objects.bulk_update(gone, ["cleared_at", "last_run"], batch_size=1000)
+    return len(keep)
 
 
 GAP_LEVELS = ("locality", "ward", "lsoa")

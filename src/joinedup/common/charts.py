@@ -8,9 +8,11 @@ repeat only a lookup.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import json
+import math
 import re
 
 import vl_convert
@@ -136,6 +138,37 @@ VARIATION_STYLE = {
 }
 
 
+#: At most this many labels on a chart's time axis, unless the chart says otherwise.
+MOST_LABELS = 9
+
+
+def time_axis(starts: list[dt.date], *, yearly: bool | None = None,
+              most: int = MOST_LABELS) -> dict:
+    """A time axis labelled every so many years (or months), so that at most ``most`` show.
+
+    A twenty-year series labelled every year runs its labels together; a three-year series
+    of quarters labelled with month names alone gives no year at all. ``yearly`` says
+    whether the figures are for whole years; unknown, it is whether no two starts are
+    less than 360 days apart. Figures over more than three years are labelled by the
+    year, and shorter runs of quarters or months by the month and year.
+    """
+    first, last = min(starts), max(starts)
+    if yearly is None:
+        ordered = sorted(set(starts))
+        yearly = all((b - a).days >= 360 for a, b in zip(ordered, ordered[1:]))
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    # Quarters over more than three years read best by the year, too.
+    if yearly or months > 36:
+        step = max(1, math.ceil((last.year - first.year + 1) / most))
+        return {"format": "%Y", "tickCount": {"interval": "year", "step": step}}
+    step = max(1, math.ceil(months / most))
+    return {"format": "%b %Y", "tickCount": {"interval": "month", "step": step}}
+
+
+def _starts(*groups: list[dict]) -> list[dt.date]:
+    return [dt.date.fromisoformat(p["start"][:10]) for group in groups for p in group]
+
+
 def spc_chart(points: list[dict], *, unit: str, target: float | None = None,
               width: int = 640) -> dict:
     """An XmR chart: the figures, the mean, process limits, 2-sigma lines, special causes.
@@ -145,7 +178,7 @@ def spc_chart(points: list[dict], *, unit: str, target: float | None = None,
     """
     present = [v for v in VARIATION_STYLE if any(p["variation"] == v for p in points)]
     x = {"field": "start", "type": "temporal", "title": "Period starting",
-         "scale": {"padding": 12}}
+         "scale": {"padding": 12}, "axis": time_axis(_starts(points))}
     y_title = unit
 
     def line(field: str, dash: list[int], colour: str, width_px: float = 1.5) -> dict:
@@ -207,7 +240,9 @@ def forecast_chart(history: list[dict], forecast: dict, *, unit: str,
         forecast,
     ]
     x = {"field": "start", "type": "temporal", "title": "Period starting",
-         "scale": {"padding": 12}}
+         "scale": {"padding": 12},
+         "axis": time_axis(_starts(history, [forecast]),
+                           yearly=None if len(history) > 1 else True)}
 
     def band(low: str, high: str, colour: str) -> dict:
         return {"data": {"values": fan}, "mark": {"type": "area", "color": colour},

@@ -24,7 +24,7 @@ from joinedup.core import spc as spc_kernel
 from joinedup.core.panel import Panel, build_panel
 from joinedup.core.parameters import AssessmentParameters
 from joinedup.core.periods import label_intervals, parse_period
-from joinedup.core.status import assess_status
+from joinedup.core.status import assess_status, target_kind
 
 KEYS = ["indicator", "area"]
 ORDER = ["period_start", "period_end"]
@@ -33,7 +33,7 @@ FORECAST_COLUMNS = ["forecast_period", "forecast", "forecast_lower80", "forecast
                     "forecast_reason"]
 OUTPUT_COLUMNS = [
     "indicator", "area", "period", "period_start", "period_end", "value",
-    "status", "status_target", "status_target_period",
+    "status", "status_target", "status_target_period", "status_target_kind",
     "direction", "direction_previous", "direction_year", "worsening_run",
     "spc_mean", "spc_lower", "spc_upper", "spc_lower_2sigma", "spc_upper_2sigma",
     "spc_signal", "spc_side", "variation", "assurance", "spc_trial_limits",
@@ -162,9 +162,7 @@ def _applicable_targets(series: pl.DataFrame, targets: pl.DataFrame | None) -> p
                                  "_target_label": pl.String, "_target_start": pl.Date})
     if targets is None or targets.height == 0:
         return empty
-    final = targets
-    if "target_kind" in targets.columns:
-        final = targets.filter(pl.col("target_kind") == "target")
+    final = targets.filter(target_kind(targets) == "target")
     label = "period_label" if "period_label" in final.columns else "period"
     candidates = series.select("_series", *KEYS, "_last_end").join(
         final.select(*KEYS, target=pl.col("target").cast(pl.Float64),
@@ -254,7 +252,8 @@ def _assemble(frame, panel, series, spc, found, travel, forecast) -> pl.DataFram
                                                    dtype=pl.String)),
     ]
     out = frame.select("_row", "indicator", "area", "period", "period_start", "period_end",
-                       "value", "status", "status_target", "status_target_period")
+                       "value", "status", "status_target", "status_target_period",
+                       "status_target_kind")
     return out.with_columns(columns).select("_row", *OUTPUT_COLUMNS)
 
 

@@ -3,7 +3,7 @@
 Method (DESIGN §3–§6, and the Sunderland model of filtering by exception): for each
 series' latest figure a flag is raised for
 
-- ``red``: red status against the milestone or target;
+- ``red``: red status against the milestone or target, naming which it was;
 - ``concern``: the latest point is a special-cause concern on the SPC chart;
 - ``likely_to_miss``: the probability of meeting the target is below 0.5;
 - ``consistently_fails``: SPC assurance says the target will not be met without a
@@ -69,10 +69,10 @@ def raise_flags(latest: pl.DataFrame, parameters: FlagParameters = FlagParameter
 
     ``latest`` has one row per series (its latest assessed figure) with the engine's
     columns: ``period``, ``period_kind``, ``value``, ``status``, ``status_target``,
-    ``status_target_period``, ``spc_signal``, ``variation``, ``assurance``, ``outlier``,
-    ``outlier_score``, ``p_meet_target``, ``forecast_period``, ``target``,
-    ``worsening_run``; and, for the words, optional ``title``, ``area_name``, ``unit``,
-    ``decimals``.
+    ``status_target_period``, ``status_target_kind``, ``spc_signal``, ``variation``,
+    ``assurance``, ``outlier``, ``outlier_score``, ``p_meet_target``, ``forecast_period``,
+    ``target``, ``worsening_run``; and, for the words, optional ``title``, ``area_name``,
+    ``unit``, ``decimals``.
     """
     keys = list(keys)
     frame = latest.with_columns(
@@ -93,8 +93,8 @@ def raise_flags(latest: pl.DataFrame, parameters: FlagParameters = FlagParameter
     reasons = {
         "red": (pl.col("status") == "red", pl.concat_str([
             lead, worsening, _amount(pl.col("value")), pl.lit(" in "), pl.col("period"),
-            pl.lit(" is worse than the "), pl.col("status_target_period"),
-            pl.lit(" milestone of "), _amount(pl.col("status_target")),
+            pl.lit(" is worse than the "), pl.col("status_target_period"), pl.lit(" "),
+            pl.col("status_target_kind"), pl.lit(" of "), _amount(pl.col("status_target")),
             pl.lit(", beyond the tolerance."),
         ])),
         "concern": (pl.col("variation") == "concern", pl.concat_str([
@@ -132,10 +132,13 @@ def raise_flags(latest: pl.DataFrame, parameters: FlagParameters = FlagParameter
 
 def missing_returns(expected: pl.DataFrame, values: pl.DataFrame, as_at: dt.date, *,
                     keys=("indicator", "area")) -> pl.DataFrame:
-    """Flags for expected returns with no value once their deadline has passed.
+    """Flags for expected returns not received once their deadline has passed.
 
-    ``expected``: keys, ``period_start``, ``period_end``, ``period``, ``deadline`` (date)
-    and optionally ``title``, ``area_name``, ``owner``. ``as_at`` is "today", passed in.
+    ``expected``: keys, ``period_start``, ``period_end``, ``period``, ``deadline`` (the
+    last day on time) and optionally ``title``, ``area_name``, ``owner``; one row per
+    figure. ``values``: the figures received (keys, ``period_start``, ``period_end``,
+    ``value``); what counts as received is the caller's rule. ``as_at`` is "today",
+    passed in: a return is missing from the day after its deadline.
     """
     keys = list(keys)
     received = values.filter(pl.col("value").is_not_null()).select(
@@ -152,7 +155,8 @@ def missing_returns(expected: pl.DataFrame, values: pl.DataFrame, as_at: dt.date
         reason=pl.concat_str([
             title, pl.lit(" ("), area, pl.lit("): the "), pl.col("period"),
             pl.lit(" return"), owner, pl.lit(" is "), days.cast(pl.String),
-            pl.lit(" days late (due "), pl.col("deadline").dt.strftime("%-d %B %Y"),
+            pl.when(days == 1).then(pl.lit(" day")).otherwise(pl.lit(" days")),
+            pl.lit(" late (due "), pl.col("deadline").dt.strftime("%-d %B %Y"),
             pl.lit(")."),
         ]),
     ).sort(keys)

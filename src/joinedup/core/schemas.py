@@ -5,7 +5,8 @@ Three inputs, as in an export from any system:
 - values: ``indicator, area, period, value`` and optionally ``numerator, denominator,
   lower_ci, upper_ci``;
 - polarity: ``indicator, polarity`` (``up``, ``down`` or ``none``);
-- targets: ``indicator, area, period, target`` and optionally ``tolerance``.
+- targets: ``indicator, area, period, target`` and optionally ``tolerance`` and
+  ``target_kind`` (``target``, the default, or ``milestone``).
 
 The checks collect every problem with its row (counted from 0 in the frame) and column,
 so a caller can report them all at once against its own file's line numbers. Numbers may
@@ -19,12 +20,13 @@ from dataclasses import dataclass
 import polars as pl
 
 from joinedup.core.periods import PeriodError, parse_period, parse_periods
+from joinedup.core.status import TARGET_KINDS
 
 VALUE_COLUMNS = ("indicator", "area", "period", "value")
 VALUE_OPTIONAL = ("numerator", "denominator", "lower_ci", "upper_ci")
 POLARITY_COLUMNS = ("indicator", "polarity")
 TARGET_COLUMNS = ("indicator", "area", "period", "target")
-TARGET_OPTIONAL = ("tolerance",)
+TARGET_OPTIONAL = ("tolerance", "target_kind")
 POLARITIES = ("up", "down", "none")
 MAX_REPORTED = 50
 
@@ -201,6 +203,14 @@ def check_targets(frame: pl.DataFrame) -> pl.DataFrame:
         negative = frame.with_columns(**columns).filter(pl.col("tolerance") < 0)
         for row in negative["_r"].head(MAX_REPORTED):
             problems.append(Problem(row, "tolerance", "a tolerance cannot be negative"))
+    if "target_kind" in frame.columns:
+        # A blank kind is left for the status rule's default (a target).
+        kind = _text(frame, "target_kind").str.to_lowercase().replace("", None)
+        columns["target_kind"] = frame.select(kind.alias("target_kind"))["target_kind"]
+        unknown = frame.with_columns(**columns).filter(
+            pl.col("target_kind").is_not_null() & ~pl.col("target_kind").is_in(TARGET_KINDS))
+        for row, value in unknown.select("_r", "target_kind").head(MAX_REPORTED).iter_rows():
+            problems.append(Problem(row, "target_kind", f"{value!r} must be target or milestone"))
     checked = frame.with_columns(
         pl.col("indicator").cast(pl.String).str.strip_chars(),
         pl.col("area").cast(pl.String).str.strip_chars(),

@@ -1,11 +1,19 @@
+"""The partnership in the administration: every change to its organisations, bodies and
+memberships says why (see ``history.admin``).
+
+People are not recorded models, but deleting one deletes their memberships, which are;
+so deleting a person says why too.
+"""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from joinedup.history.admin import ChangeWithReasonMixin, DeleteWithReasonMixin
 from joinedup.partnership.models import Body, Membership, Organisation, Person
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "sector", "parent"]
     list_filter = ["sector"]
     search_fields = ["name", "short_name"]
@@ -19,7 +27,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Body)
-class BodyAdmin(admin.ModelAdmin):
+class BodyAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "parent", "area", "order"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -29,7 +37,7 @@ class BodyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(UserAdmin):
+class PersonAdmin(DeleteWithReasonMixin, UserAdmin):
     list_display = ["username", "first_name", "last_name", "organisation", "is_active"]
     list_filter = ["organisation", "is_active", "groups"]
     fieldsets = UserAdmin.fieldsets + (
@@ -39,7 +47,7 @@ class PersonAdmin(UserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["body", "person", "organisation", "role"]
     list_filter = ["role", "body"]
     autocomplete_fields = ["body", "person", "organisation"]

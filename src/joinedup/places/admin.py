@@ -1,10 +1,13 @@
+"""Areas in the administration: every change to them says why (see ``history.admin``)."""
+
 from django.contrib import admin
 
+from joinedup.history.admin import ChangeWithReasonMixin
 from joinedup.places.models import Area
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["code", "name", "level", "parent", "imd_decile"]
     list_filter = ["level"]
     search_fields = ["code", "name"]

@@ -1,11 +1,20 @@
-"""Administration of returns: rounds are set up here; files and reminders are only looked at.
+"""Administration of returns: rounds are set up here; figures, files and reminders are
+only looked at.
 
-Uploads and reminder records are evidence of what partners sent and what the partnership
-asked for, so the administration shows them but never lets anyone change or delete them.
+Figures change only through the returns workflow (the entry form, an upload, the API,
+``joinedup import-values``), which checks each change, versions it, asks why where it
+must, sends an approved figure back for approval, and records it. Uploads and reminder
+records are evidence of what partners sent and what the partnership asked for. So the
+administration shows all three but never lets anyone, superusers included, add, change
+or delete them. Rounds and their expected returns say why they change
+(see ``history.admin``).
 """
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
+from joinedup.history.admin import ChangeWithReasonMixin, ReadOnlyAdmin
 from joinedup.returns.models import (
     CollectionRound,
     DataValue,
@@ -15,14 +24,32 @@ from joinedup.returns.models import (
 )
 
 
+FIGURES_CHANGE_IN_RETURNS = (
+    "Figures are only looked at here. They change through Returns: the figure's own page, "
+    "the entry form of a round, an upload, the API or joinedup import-values, which check "
+    "each change, keep its version and record who made it and why.")
+
+
 @admin.register(DataValue)
-class DataValueAdmin(admin.ModelAdmin):
+class DataValueAdmin(ReadOnlyAdmin):
     list_display = ["indicator", "area", "period", "value", "state", "updated_at"]
     list_filter = ["state", "indicator__outcome__theme"]
     search_fields = ["indicator__code", "indicator__title", "area__name", "area__code"]
-    autocomplete_fields = ["indicator", "area"]
-    readonly_fields = ["period_start", "period_end", "submitted_by", "submitted_at",
-                       "approved_by", "approved_at", "version", "updated_at"]
+    readonly_fields = ["changing_it", "period_start", "period_end", "submitted_by",
+                       "submitted_at", "approved_by", "approved_at", "version", "updated_at"]
+
+    def get_fields(self, request, obj=None):
+        return ["changing_it", *(f for f in super().get_fields(request, obj)
+                                 if f != "changing_it")]
+
+    @admin.display(description="Changing this figure")
+    def changing_it(self, obj):
+        return format_html('{} <a href="{}">Open this figure in Returns</a>.',
+                           FIGURES_CHANGE_IN_RETURNS, reverse("returns:value", args=[obj.pk]))
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {"subtitle": FIGURES_CHANGE_IN_RETURNS, **(extra_context or {})})
 
 
 class ExpectedReturnInline(admin.TabularInline):
@@ -33,7 +60,7 @@ class ExpectedReturnInline(admin.TabularInline):
 
 
 @admin.register(CollectionRound)
-class CollectionRoundAdmin(admin.ModelAdmin):
+class CollectionRoundAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["name", "period", "opens", "deadline", "closed"]
     list_filter = ["closed"]
     search_fields = ["name", "slug", "period"]
@@ -41,19 +68,6 @@ class CollectionRoundAdmin(admin.ModelAdmin):
     fields = ["name", "slug", "period", "opens", "deadline", "remind_days_before", "closed",
               "instructions"]
     inlines = [ExpectedReturnInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never changed: these rows are the record of what happened."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Upload)

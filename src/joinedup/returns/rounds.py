@@ -42,6 +42,8 @@ from joinedup.partnership.models import Organisation
 from joinedup.returns.models import CollectionRound, DataValue, ExpectedReturn, ReminderSent
 
 RECEIVED, DRAFT, RETURNED, OUTSTANDING = "received", "draft", "returned", "outstanding"
+#: The states in which a figure counts as received.
+RECEIVED_STATES = (DataValue.State.SUBMITTED, DataValue.State.APPROVED)
 STILL_OWED = (DRAFT, RETURNED, OUTSTANDING)
 BEFORE, MISSED = ReminderSent.Kind.BEFORE.value, ReminderSent.Kind.MISSED.value
 
@@ -67,9 +69,8 @@ def _matching_value(values=None):
 def with_status(expected, collection_round: CollectionRound, today: dt.date):
     """Annotate expected returns with ``status`` and ``late`` (see the module docstring)."""
     value = _matching_value()
-    received_states = [DataValue.State.SUBMITTED, DataValue.State.APPROVED]
     status = Case(
-        When(value_state__in=received_states, then=Value(RECEIVED)),
+        When(value_state__in=RECEIVED_STATES, then=Value(RECEIVED)),
         When(value_state=DataValue.State.DRAFT, then=Value(DRAFT)),
         When(value_state=DataValue.State.RETURNED, then=Value(RETURNED)),
         default=Value(OUTSTANDING), output_field=CharField(),
@@ -213,9 +214,7 @@ def outstanding_by_round(user, rounds, organisation: Organisation | int | None =
     expected = ExpectedReturn.objects.visible_to(user).filter(collection_round__in=rounds)
     if organisation is not None:
         expected = expected.filter(owner=organisation)
-    matched = _matching_value().filter(
-        state__in=[DataValue.State.SUBMITTED, DataValue.State.APPROVED]
-    )
+    matched = _matching_value().filter(state__in=RECEIVED_STATES)
     counted = (
         expected.filter(~Exists(matched))
         .order_by().values("collection_round_id").annotate(owed=Count("pk"))

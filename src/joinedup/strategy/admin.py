@@ -1,5 +1,8 @@
+"""The strategy in the administration: every change to it says why (see ``history.admin``)."""
+
 from django.contrib import admin
 
+from joinedup.history.admin import ChangeWithReasonMixin
 from joinedup.strategy.models import (
     Indicator,
     Milestone,
@@ -12,7 +15,7 @@ from joinedup.strategy.models import (
 
 
 @admin.register(Strategy)
-class StrategyAdmin(admin.ModelAdmin):
+class StrategyAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "starts", "ends", "area"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["area", "comparators"]
@@ -24,7 +27,7 @@ class OutcomeInline(admin.TabularInline):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["name", "strategy", "cross_cutting", "body", "order"]
     list_filter = ["strategy", "cross_cutting"]
     prepopulated_fields = {"slug": ["name"]}
@@ -32,14 +35,14 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(admin.ModelAdmin):
+class OutcomeAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["title", "theme", "order"]
     list_filter = ["theme"]
     search_fields = ["title"]
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["code", "title", "polarity", "frequency", "owner", "visibility"]
     list_filter = ["visibility", "polarity", "kind", "frequency", "owner", "outcome__theme"]
     search_fields = ["code", "title", "definition"]
@@ -54,7 +57,7 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["indicator", "area", "period", "value", "kind", "illustrative"]
     list_filter = ["kind", "illustrative"]
     search_fields = ["indicator__code", "indicator__title"]
@@ -63,7 +66,7 @@ class TargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(PathwayAction)
-class PathwayActionAdmin(admin.ModelAdmin):
+class PathwayActionAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["title", "outcome", "lead", "due", "status", "progress"]
     list_filter = ["status", "lead"]
     search_fields = ["title"]

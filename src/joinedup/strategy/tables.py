@@ -81,15 +81,12 @@ def latest_value(values, area):
     return max(candidates, key=lambda v: (v.period_start, v.period_end), default=None)
 
 
-def applicable_target(targets, area, after=None):
-    """The next target for ``area`` not yet passed by ``after`` (a value), else the last."""
-    own = sorted(
-        (t for t in targets if t.area_id == area.pk), key=lambda t: (t.period_end, t.period_start)
-    )
-    if not own:
+def judged_target(targets, assessment):
+    """The target an indicator's latest figure was judged against, as the assessment
+    engine chose it (``core.engine``: the first target ahead of the figure, else the last
+    one passed), found among ``targets`` by area and period. The choice itself is made
+    once, by the engine; pages only look up the target it names."""
+    if assessment is None or assessment.target is None:
         return None
-    if after is not None:
-        for target in own:
-            if target.period_end >= after.period_end:
-                return target
-    return own[-1]
+    return next((t for t in targets if t.area_id == assessment.area_id
+                 and t.period == assessment.forecast_period), None)

@@ -55,13 +55,13 @@ def theme(request, slug):
         own_targets = [t for t in targets if t.indicator_id == indicator.pk]
         for target in own_targets:
             target.indicator = indicator
-        target = tables.applicable_target(own_targets, area, after=latest)
+        assessment = assessed.get((indicator.pk, area.pk))
         rows_by_outcome.setdefault(indicator.outcome_id, []).append({
             "indicator": indicator,
             "area": area,
             "latest": latest,
-            "target": target,
-            "assessment": assessed.get((indicator.pk, area.pk)),
+            "target": tables.judged_target(own_targets, assessment),
+            "assessment": assessment,
         })
     outcomes = []
     for outcome in Outcome.objects.filter(theme=theme).order_by("order", "title"):
