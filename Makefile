@@ -1,5 +1,6 @@
 # JoinedUp: the two commands a newcomer needs.
-#   make run    install, build the demo partnership on SQLite, and serve it
+#   make run    install, build the demo partnership on SQLite, and serve it (with its
+#               background worker; Ctrl+C stops both)
 #   make test   install what the tests need, and run the whole suite on SQLite and PostgreSQL
 # Both work from a fresh clone; see README.md.
 
@@ -22,10 +23,12 @@ help:
 	@echo "make run    build the demo partnership on SQLite and serve it on http://$(HOST):$(PORT)/"
 	@echo "make test   run the whole test suite on SQLite and PostgreSQL, browser tests included"
 
+# serve runs the web server and the background worker; exec lets a SIGTERM sent to make
+# reach it, and it stops both.
 run: install assets $(DATA)/secret_key
 	SECRET_KEY="$$(cat $(DATA)/secret_key)" $(BIN)/joinedup demo
 	SECRET_KEY="$$(cat $(DATA)/secret_key)" $(BIN)/joinedup collectstatic --no-input --verbosity 0
-	SECRET_KEY="$$(cat $(DATA)/secret_key)" $(BIN)/joinedup serve --host $(HOST) --port $(PORT)
+	SECRET_KEY="$$(cat $(DATA)/secret_key)" exec $(BIN)/joinedup serve --host $(HOST) --port $(PORT)
 
 test: install-test assets
 	scripts/ensure-system-packages

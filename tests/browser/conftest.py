@@ -103,8 +103,10 @@ def live_site(tmp_path_factory):
     database.drop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Per module, not per session: while Playwright runs, its event loop is the thread's
+    # running loop, and Django refuses database work from later tests in the same worker.
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-system-packages")
     from playwright.sync_api import sync_playwright

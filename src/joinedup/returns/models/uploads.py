@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connections, models, transaction
 
 from joinedup.common.querysets import PersonalQuerySet
+from joinedup.common.tasks import TrackedWork
 
 
 class UploadQuerySet(PersonalQuerySet):
@@ -19,8 +20,14 @@ class UploadQuerySet(PersonalQuerySet):
         return upload
 
 
-class Upload(models.Model):
+class Upload(TrackedWork):
+    """A file of figures as it was sent, and what became of them.
+
+    A large file is checked and saved in the background; its progress is kept here too.
+    """
+
     class Outcome(models.TextChoices):
+        UNCHECKED = "unchecked", "Not checked yet"
         REJECTED = "rejected", "Rejected: errors to correct"
         AWAITING = "awaiting", "Checked: warnings to confirm"
         SAVED = "saved", "Saved"
@@ -65,6 +72,14 @@ class Upload(models.Model):
     def content(self) -> bytes:
         """The file exactly as it was sent."""
         return bytes(self.file.content)
+
+    @property
+    def status(self) -> str:
+        """Where the upload has got to, in words: its outcome, once it has been checked."""
+        return {self.WorkState.QUEUED: "Waiting to be checked",
+                self.WorkState.RUNNING: "Being checked",
+                self.WorkState.FAILED: "Not checked: something went wrong",
+                }.get(self.work_state) or self.get_outcome_display()
 
     @property
     def errors(self) -> list[dict]:

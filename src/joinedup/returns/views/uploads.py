@@ -7,7 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from joinedup.returns import importing
+from joinedup.common.tasks import progress_page
+from joinedup.returns import importing, tasks
 from joinedup.returns.models import CollectionRound, Upload
 
 #: Larger files belong on the command line (``joinedup import-values``).
@@ -31,15 +32,21 @@ def upload_new(request):
         elif chosen and collection_round is None:
             error = "That collection round is not open."
         else:
+            data = sent.read()
             upload = importing.receive_file(
-                sent.read(), sent.name, user=request.user, collection_round=collection_round,
+                data, sent.name, user=request.user, collection_round=collection_round,
                 submit=request.POST.get("submit") == "yes")
-            importing.import_upload(upload, user=request.user,
-                                    reason=request.POST.get("reason", "").strip())
+            reason = request.POST.get("reason", "").strip()
+            rows = tasks.count_rows(data, sent.name)
+            if tasks.in_background(rows):
+                tasks.queue_import(upload, user=request.user, rows=rows, reason=reason)
+            else:
+                importing.import_upload(upload, user=request.user, reason=reason)
             return redirect(upload.get_absolute_url())
     return render(request, "returns/upload_new.html", {
         "rounds": rounds, "chosen": chosen, "error": error,
         "recent": Upload.objects.visible_to(request.user)[:10],
+        "background_above": tasks.BACKGROUND_ABOVE_ROWS,
     })
 
 
@@ -51,11 +58,14 @@ def upload(request, pk):
         note = request.POST.get("note", "").strip()
         if not note:
             messages.error(request, "Write a note saying why the flagged figures are right.")
+        elif tasks.in_background(kept.rows):
+            tasks.queue_import(kept, user=request.user, rows=kept.rows, note=note,
+                               reason=request.POST.get("reason", "").strip())
         else:
             result = importing.import_upload(kept, user=request.user, note=note,
                                              reason=request.POST.get("reason", "").strip())
             if result.saved:
                 messages.success(request, "The figures were saved with your note.")
         return redirect(kept.get_absolute_url())
-    return render(request, "returns/upload.html", {"upload": kept,
-                                                   "errors_count": len(kept.errors)})
+    return progress_page(request, "returns/upload.html",
+                         {"upload": kept, "errors_count": len(kept.errors)}, work=kept)
