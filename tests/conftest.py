@@ -18,6 +18,7 @@ PERSONAS = {
     "police": "police.analyst",
     "theme_lead": "theme.lead",
     "board": "board.member",
+    "steering": "steering.member",
 }
 
 

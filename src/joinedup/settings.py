@@ -82,6 +82,10 @@ def _database() -> dict:
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
+            # SQLite lets one writer in at a time, so the web server and the background
+            # worker take turns: each waits up to a minute for the other before giving up,
+            # longer than the largest upload the web page takes holds the database.
+            "timeout": 60,
             # A page cache of up to 128 MB (the default is 2 MB) keeps a large upload's
             # index pages in memory; it is only taken as it is used.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
@@ -102,6 +106,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
     "joinedup.web",
     "joinedup.history",
     "joinedup.partnership",
@@ -109,10 +115,15 @@ INSTALLED_APPS = [
     "joinedup.strategy",
     "joinedup.returns",
     "joinedup.assessment",
+    "joinedup.exceptions",
     "joinedup.reports",
     "joinedup.api",
     "joinedup.demo",
 ]
+
+# Background work (large uploads) is queued in the database and run by `joinedup db_worker`,
+# which `joinedup serve` starts beside the web server: no other server is needed.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "partnership.Person"
 LOGIN_URL = "web:sign-in"

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include(site.strategy_urls)),
     path("areas/", include(site.places_urls)),
     path("returns/", include("joinedup.returns.urls")),
+    path("exceptions/", include("joinedup.exceptions.urls")),
+    path("", include("joinedup.reports.urls")),
     path("api/", include("joinedup.api.urls")),
     path("account/", include(site.account_urls)),
     path("admin/", admin.site.urls),

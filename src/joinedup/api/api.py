@@ -19,12 +19,14 @@ from joinedup.common.api import invalid
 logger = logging.getLogger(__name__)
 
 DESCRIPTION = """\
-Indicators, areas, quarterly figures, collection rounds and stored assessments of the
-partnership, for programs.
+Indicators, areas, quarterly figures, collection rounds, stored assessments, exceptions
+and their decisions, meetings, and packs of the partnership, for programs.
 
 **Reading** needs no sign-in: an anonymous caller sees public indicators and approved
 figures. Send a personal token (`Authorization: Bearer <token>`) to read what its holder
-may see, and to **write**: send figures, submit, approve or return them, and change one.
+may see, and to **write**: send figures, submit, approve or return them, and change one;
+triage exceptions, write their commentary and minute the Board's decisions; build and issue
+packs.
 `joinedup api-token create USERNAME` makes a token. Every list takes `limit` and `offset`
 and gives the `count` of all matches.
 
@@ -108,8 +110,11 @@ def unexpected(request, exc):
 
 def _mount() -> None:
     from joinedup.assessment.api import router as assessments
+    from joinedup.exceptions.api import router as exceptions
+    from joinedup.partnership.api import router as meetings
     from joinedup.places.api import router as areas
     from joinedup.returns.api import rounds, values
+    from joinedup.reports.api import router as packs
     from joinedup.strategy.api import router as indicators
 
     api.add_router("/indicators", indicators, tags=["Indicators"])
@@ -117,6 +122,9 @@ def _mount() -> None:
     api.add_router("/values", values, tags=["Figures"])
     api.add_router("/rounds", rounds, tags=["Collection rounds"])
     api.add_router("/assessments", assessments, tags=["Assessments"])
+    api.add_router("/exceptions", exceptions, tags=["Exceptions"])
+    api.add_router("/meetings", meetings, tags=["Meetings"])
+    api.add_router("/packs", packs, tags=["Packs"])
 
 
 _mount()

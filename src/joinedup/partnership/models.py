@@ -173,5 +173,7 @@ class Membership(ChangeRecorded):
         return f"{self.person} ({self.get_role_display()}, {self.organisation.display_name})"
 
 
-# API tokens belong to people, so they live with them (see ``tokens``).
+
+# API tokens belong to people, and meetings to bodies; each has a module of its own.
+from joinedup.partnership.meetings import AgendaSlot, Meeting, ReportingCycle  # noqa: E402, F401
 from joinedup.partnership.tokens import ApiToken  # noqa: E402, F401

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from joinedup.history.recording import recorded_as, record_bulk
+from joinedup.partnership import roles
 from joinedup.returns.events import FiguresChange, announce
 from joinedup.returns.models import DataValue
 
@@ -34,7 +35,7 @@ def _describe(values) -> str:
 
 
 def _step(values, allowed, user, *, from_states, to_state: str, verb: str,
-          reason: str = "", stamp=None) -> int:
+          reason: str = "", stamp=None, past: str = "") -> int:
     """Move ``values`` to ``to_state``: all of them, or none with a reason why."""
     wanted = list(values.select_related("indicator", "area").order_by("pk"))
     if not wanted:
@@ -46,7 +47,7 @@ def _step(values, allowed, user, *, from_states, to_state: str, verb: str,
     wrong = [v for v in wanted if v.state not in from_states]
     if wrong:
         states = " or ".join(State(s).label.lower() for s in from_states)
-        raise WorkflowError(f"Only {states} figures can be {verb}ed here; "
+        raise WorkflowError(f"Only {states} figures can be {past or verb + 'ed'} here; "
                             f"{_describe(wrong)} {'is' if len(wrong) == 1 else 'are'} not.")
     now = timezone.now()
     with transaction.atomic(), recorded_as(user, reason=reason):
@@ -77,7 +78,7 @@ def submit(values, user) -> int:
         value.submitted_by, value.submitted_at, value.updated_at = user, now, now
     return _step(values, DataValue.objects.editable_by(user), user,
                  from_states=[State.DRAFT, State.RETURNED], to_state=State.SUBMITTED,
-                 verb="submit", stamp=stamp)
+                 verb="submit", past="submitted", stamp=stamp)
 
 
 def approve(values, user) -> int:
@@ -90,7 +91,7 @@ def approve(values, user) -> int:
         indicators = set(values.values_list("indicator_id", flat=True))
         count = _step(values, DataValue.objects.approvable_by(user), user,
                       from_states=[State.SUBMITTED], to_state=State.APPROVED,
-                      verb="approve", stamp=stamp)
+                      verb="approve", past="approved", stamp=stamp)
         announce(indicators, FiguresChange.APPROVED, user)
     return count
 
@@ -107,6 +108,32 @@ def return_to_owner(values, user, reason: str) -> int:
     return _step(values, DataValue.objects.approvable_by(user), user,
                  from_states=[State.SUBMITTED], to_state=State.RETURNED, verb="return",
                  reason=reason, stamp=stamp)
+
+
+def send_back(values, user, reason: str) -> int:
+    """The management group sends approved figures back to their owner as a data anomaly.
+
+    The figures leave the assessment until their owner corrects (or confirms) them and
+    they are approved again. Only members of the management group and the partnership
+    officer may (``partnership.roles.may_triage``), saying why.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Say what looks wrong with the figures, so the owner can check "
+                            "them.")
+    allowed = (DataValue.objects.visible_to(user) if roles.may_triage(user)
+               else DataValue.objects.none())
+
+    def stamp(value, now):
+        value.returned_reason, value.updated_at = reason, now
+        value.approved_by, value.approved_at = None, None
+    with transaction.atomic():
+        indicators = set(values.values_list("indicator_id", flat=True))
+        count = _step(values, allowed, user, from_states=[State.APPROVED],
+                      to_state=State.RETURNED, verb="send back", past="sent back",
+                      reason=reason, stamp=stamp)
+        announce(indicators, FiguresChange.RETURNED, user)
+    return count
 
 
 def change_value(figure: DataValue, user, /, *, version: int, reason: str = "",

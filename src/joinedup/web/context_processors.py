@@ -15,6 +15,18 @@ NAVIGATION = [
 SIGNED_IN_NAVIGATION = [
     ("Returns", "returns:rounds", ("returns",)),
 ]
+#: Shown only to the management group and the partnership officer, who decide exceptions.
+TRIAGE_NAVIGATION = [
+    ("Triage", "exceptions:triage", ("exceptions",)),
+]
+
+
+def _sections(user) -> list[tuple]:
+    from joinedup.partnership.roles import may_triage
+
+    if not user.is_authenticated:
+        return NAVIGATION
+    return [*NAVIGATION, *SIGNED_IN_NAVIGATION, *(TRIAGE_NAVIGATION if may_triage(user) else [])]
 
 
 def site(request):
@@ -30,9 +42,7 @@ def site(request):
             "current": current == name,
             "active": current != name and any(current.startswith(p) for p in prefixes),
         }
-        for text, name, prefixes in [
-            *NAVIGATION, *(SIGNED_IN_NAVIGATION if request.user.is_authenticated else [])
-        ]
+        for text, name, prefixes in _sections(request.user)
     ]
     return {
         "service_name": settings.JOINEDUP_SERVICE_NAME,

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from joinedup.web.views import account, partnership, places, strategy
+from joinedup.web.views import account, meetings, partnership, places, reports, strategy
 
 account_urls = ([
     path("sign-in/", account.SignInView.as_view(), name="sign-in"),
@@ -15,6 +15,11 @@ account_urls = ([
 partnership_urls = ([
     path("", partnership.overview, name="overview"),
     path("bodies/<slug:slug>/", partnership.body, name="body"),
+    path("bodies/<slug:slug>/report/", reports.report, name="report"),
+    path("bodies/<slug:slug>/meetings/new/", meetings.meeting_new, name="meeting-new"),
+    path("bodies/<slug:slug>/meetings/<int:pk>/", meetings.meeting, name="meeting"),
+    path("bodies/<slug:slug>/meetings/<int:pk>/items/<int:order>/", meetings.agenda_item,
+         name="agenda-item"),
 ], "partnership")
 
 strategy_urls = ([

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
+from joinedup.common.querysets import manages_framework
 from joinedup.partnership.models import (
     BROAD_SECTOR,
     SECTOR_CHOICES,
     Body,
+    Meeting,
     Membership,
     Organisation,
+    ReportingCycle,
 )
 from joinedup.places.models import Area
 from joinedup.strategy.models import Indicator, Outcome, Strategy, Theme
+from joinedup.web.views.reports import url_if_built
 
 
 def overview(request):
@@ -70,11 +75,19 @@ def body(request, slug):
     themes = Theme.objects.visible_to(user).filter(body=body).prefetch_related(
         Prefetch("outcomes", queryset=Outcome.objects.order_by("order", "title"))
     )
+    meetings = list(Meeting.objects.visible_to(user).filter(body=body))
+    now = timezone.now()
     context = {
         "body": body,
         "children": Body.objects.visible_to(user).filter(parent=body).order_by("order", "name"),
         "memberships": memberships,
         "themes": themes,
         "led_indicators": Indicator.objects.visible_to(user).filter(lead_body=body),
+        "cycle": ReportingCycle.objects.visible_to(user).filter(body=body).first(),
+        "upcoming": sorted((m for m in meetings if m.starts >= now), key=lambda m: m.starts),
+        "past": sorted((m for m in meetings if m.starts < now), key=lambda m: m.starts,
+                       reverse=True),
+        "packs_url": url_if_built("reports:packs", body.slug),
+        "may_manage_meetings": manages_framework(user),
     }
     return render(request, "partnership/body.html", context)

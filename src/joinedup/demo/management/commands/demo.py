@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from joinedup.assessment.services import run_assessment
 from joinedup.demo.build import FrameworkBuilder
 from joinedup.demo.figures import build_targets, build_values, record_area_levels
+from joinedup.demo.meetings import build_cycles, build_meetings
 from joinedup.demo.rounds import build_rounds
 from joinedup.demo.sources import DemoSources
 from joinedup.history.recording import recorded_as
@@ -65,6 +66,8 @@ class Command(BaseCommand):
                 tick("targets")
                 rounds = build_rounds(sources.values, sources.catalogue, indicators, areas,
                                       timezone.localdate())
+                build_cycles(bodies)
+                build_meetings(bodies, timezone.localdate())
                 tick("rounds")
             run, _ = run_assessment(actor="demo builder")
             tick("assessment")

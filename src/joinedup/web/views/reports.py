@@ -1,0 +1,211 @@
+"""Each layer's zero-based exception report: only its exceptions, and a line on the rest.
+
+What a layer is shown is decided in ``reports.layers``; this page adds each exception's
+charts (for the widest area it is flagged in) and says which period it covers. The same
+entries are listed in the performance-exceptions item of the body's meetings.
+
+A short report (the Board's) draws its charts in the page, and keeps them until the next
+assessment run, so a reader who comes back does not wait for them again. A long one (the
+management group's sees every open exception) leaves the browser to fetch each chart from
+the exception's own chart address as it scrolls into view: drawing fifty exceptions'
+charts at once would keep the reader waiting seconds for megabytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import prefetch_related_objects
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
+
+from joinedup.assessment.models import AssessmentRun
+from joinedup.assessment.pages import SeriesAssessment, series_assessment
+from joinedup.core.periods import PeriodError, parse_period
+from joinedup.exceptions.models import IndicatorException
+from joinedup.exceptions.pages import charts_version, mark_charts
+from joinedup.partnership.models import Body
+from joinedup.reports.layers import (
+    BOARD_KINDS,
+    EXECUTIVE_KINDS,
+    LayerReport,
+    ReportItem,
+    layer_report,
+)
+
+#: What the Board's finance and risk items stand on. Nothing yet: they say so.
+NOTHING_BEHIND = {
+    "finance": "JoinedUp does not hold finance information yet.",
+    "risks": "JoinedUp does not hold risk information yet.",
+}
+
+
+#: The most exceptions a report draws the charts of in the page itself.
+CHARTS_IN_PAGE = 10
+
+
+@dataclass(frozen=True)
+class Charts:
+    """What a report shows of one series' stored assessment: its control chart and its
+    forecast chart, as inline SVG, and the words beside them."""
+
+    spc_chart: str | None = None
+    forecast_chart: str | None = None
+    trial_limits: bool = False
+    forecast_period: str = ""
+    p_meet_target: float | None = None
+
+    @classmethod
+    def of(cls, series: SeriesAssessment | None) -> Charts:
+        if series is None:
+            return cls()
+        latest = series.latest
+        return cls(spc_chart=series.spc_chart, forecast_chart=series.forecast_chart,
+                   trial_limits=bool(latest.spc_trial_limits),
+                   forecast_period=latest.forecast_period or "",
+                   p_meet_target=latest.p_meet_target)
+
+
+def assessment_version() -> str:
+    """Changes whenever an assessment run starts or finishes: all a series' charts rest on."""
+    latest = AssessmentRun.objects.order_by("-pk").values_list("pk", "finished_at").first()
+    return f"{latest[0]}:{latest[1].isoformat() if latest[1] else 'running'}" if latest else "0"
+
+
+def series_charts(indicator, area, user, version: str) -> Charts:
+    """One series' charts (``assessment.pages.series_assessment``), kept until ``version``
+    changes. They are the same for everyone who may see the indicator: its assessments are
+    visible exactly when it is."""
+    key = f"report-charts:{indicator.pk}:{area.pk}:{version}"
+    charts = cache.get(key)
+    if charts is None:
+        charts = Charts.of(series_assessment(indicator, area, user))
+        cache.set(key, charts, timeout=24 * 3600)
+    return charts
+
+
+@dataclass
+class ReportEntry:
+    """One exception in a report, with the charts for its headline area: drawn in the page
+    (``charts``), or to be fetched from the exception's chart addresses (``has_…``)."""
+
+    item: ReportItem
+    charts: Charts | None = None
+    has_spc_chart: bool = False
+    has_forecast_chart: bool = False
+    #: On a Board meeting's page, for those who may minute: the form for the Board's
+    #: decision on it.
+    minute_form: object = None
+
+    @property
+    def indicator(self):
+        return self.item.indicator
+
+    @property
+    def headline_area(self):
+        """The widest flagged area, which ``exceptions.decisions.headline_flag_area`` tells
+        the story for, read from the flags the report has already loaded."""
+        areas = self.item.areas
+        return areas[0] if areas else None
+
+
+def url_if_built(name: str, *args) -> str:
+    """The address of a page, or "" while no page of that name exists."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def exception_pages_built() -> bool:
+    return bool(url_if_built("exceptions:exception", 1))
+
+
+def chosen_period(request) -> tuple[str | None, str]:
+    """The period asked for (its canonical label, or None for every period), and a
+    sentence saying what was wrong with it when it is not a period."""
+    text = (request.GET.get("period") or "").strip()
+    if not text:
+        return None, ""
+    try:
+        return parse_period(text).label, ""
+    except PeriodError:
+        return None, (f"{text!r} is not a period, so the report shows every period. Choose "
+                      "one from the list.")
+
+
+def meeting_period(meeting) -> str | None:
+    """The period a meeting looks at, or None (every period) when it names none we read."""
+    try:
+        return parse_period(meeting.period).label if meeting.period else None
+    except PeriodError:
+        return None
+
+
+def with_minuted_meetings(report: LayerReport) -> LayerReport:
+    """Load the body of every meeting a minute was taken at, in one query, so the minutes
+    can link to their meetings."""
+    meetings = [decision.meeting for item in report.items for decision in item.board_decisions
+                if decision.meeting is not None]
+    prefetch_related_objects(meetings, "body")
+    return report
+
+
+def report_themes(report: LayerReport, user, *, charts: bool = True) -> list[tuple]:
+    """The report's exceptions by theme, (theme, [ReportEntry]), with their charts."""
+    groups = [(group.theme, [ReportEntry(item) for item in group.items])
+              for group in report.by_theme]
+    entries = [entry for _theme, group in groups for entry in group]
+    if not charts:
+        return groups
+    if len(entries) > CHARTS_IN_PAGE and exception_pages_built():
+        mark_charts(entries, user)
+        return groups
+    version = assessment_version() if entries else ""
+    for entry in entries:
+        area = entry.headline_area
+        entry.charts = series_charts(entry.indicator, area, user, version) if area else None
+    return groups
+
+
+def management_group(body, user) -> Body | None:
+    """The executive the Board's exceptions come through: its own, else the partnership's."""
+    executives = Body.objects.visible_to(user).filter(kind__in=EXECUTIVE_KINDS).order_by(
+        "order", "name")
+    return executives.filter(parent=body).first() or executives.first()
+
+
+def period_choices(user) -> list[str]:
+    """The periods of the exceptions a person may see, earliest first."""
+    rows = (IndicatorException.objects.visible_to(user).order_by("period_end", "period")
+            .values_list("period", flat=True).distinct())
+    return list(dict.fromkeys(rows))
+
+
+@login_required
+def report(request, slug):
+    user = request.user
+    body = get_object_or_404(Body.objects.visible_to(user).select_related("area"), slug=slug)
+    period, period_problem = chosen_period(request)
+    layer = with_minuted_meetings(layer_report(body, user, period=period))
+    is_board = body.kind in BOARD_KINDS
+    themes = report_themes(layer, user)
+    context = {
+        "body": body,
+        "report": layer,
+        "period": period,
+        "period_problem": period_problem,
+        "periods": period_choices(user),
+        "themes": themes,
+        "charts_version": charts_version() if any(
+            e.has_spc_chart or e.has_forecast_chart for _t, group in themes for e in group)
+        else 0,
+        "is_board": is_board,
+        "is_executive": body.kind in EXECUTIVE_KINDS,
+        "management_group": management_group(body, user) if is_board else None,
+        "nothing_behind": NOTHING_BEHIND,
+        "exception_pages": exception_pages_built(),
+    }
+    return render(request, "partnership/report.html", context)
