@@ -1,1 +1,2 @@
-"""Reports: charts and maps now; board packs (HTML, PDF, Excel) later."""
+"""Reports: each layer's zero-based report, and its packs (PDF, HTML and Excel), built,
+issued and frozen."""

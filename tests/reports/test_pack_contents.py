@@ -1,0 +1,140 @@
+"""What each format of a pack holds: the Board's escalated exceptions and nothing else; the
+Steering Group's open exceptions; the agenda's order; a reason for every empty slot."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from joinedup.exceptions.models import IndicatorException
+from joinedup.partnership.models import Body, Meeting
+from joinedup.reports import building
+from joinedup.reports.models import Pack
+
+from . import helpers
+from .helpers import (
+    ESCALATED,
+    PERFORMANCE,
+    board,
+    escalate,
+    html_text,
+    pdf_pages,
+    pdf_text,
+    sheet_rows,
+)
+
+pytestmark = pytest.mark.django_db
+board_round = helpers.board_round
+
+FINANCE = "Finance: no financial information is held in JoinedUp yet."
+RISKS = "Risks: no risk register is held in JoinedUp yet."
+
+
+def built(body: Body, user, fmt: str, meeting=None) -> tuple[Pack, bytes]:
+    pack = building.draft_for(body, user, format=fmt, meeting=meeting)
+    building.build(pack, user)
+    return pack, building.file_bytes(pack)
+
+
+def upcoming_board_meeting() -> Meeting:
+    return Meeting.objects.filter(body=board()).upcoming(timezone.now()).first()
+
+
+def assert_holds_the_escalated_only(text: str, escalated) -> None:
+    """The escalated exceptions' indicators and recommendations are in ``text``; no other
+    exception's indicator is."""
+    wanted = [f"{e.indicator.code} {e.indicator.title}" for e in escalated]
+    wanted += list(ESCALATED.values())
+    assert len(wanted) == 2 * len(ESCALATED) == 4
+    assert [name for name in wanted if name not in text] == []
+    assert [name for name in others(escalated) if name in text] == []
+
+
+def others(escalated) -> set[str]:
+    """Every other exception's indicator, as the pack would name it: code and title."""
+    kept = {e.indicator_id for e in escalated}
+    return {f"{e.indicator.code} {e.indicator.title}" for e in
+            IndicatorException.objects.select_related("indicator").exclude(
+                indicator_id__in=kept)}
+
+
+def test_the_board_pdf_holds_the_escalated_exceptions_in_agenda_order(board_round, person):
+    officer = person("officer")
+    meeting = upcoming_board_meeting()
+    pack, data = built(board(), officer, "pdf", meeting)
+    text = pdf_text(data)
+    assert_holds_the_escalated_only(text, board_round["escalated"])
+    # The agenda's slots, in the meeting's order, after the cover and the contents page.
+    titles = [f"{slot.order}. {slot.title}" for slot in meeting.slots.order_by("order")]
+    body = text[text.index("Contents") + len("Contents"):]
+    body = body[body.index(titles[-1]) + len(titles[-1]):]  # past the contents page
+    places = [body.index(title) for title in titles]
+    assert places == sorted(places)
+    assert FINANCE in body and RISKS in body
+    assert text.startswith(f"{board().name} Pack for the meeting on")
+    assert "Draft" in text[:400]
+    pages = pdf_pages(data)
+    numbers = [(int(a), int(b)) for a, b in re.findall(r"Page (\d+) of (\d+)", text)]
+    assert numbers == [(n, pages) for n in range(2, pages + 1)]
+    assert sorted(pack.manifest["exceptions"], key=lambda row: row["id"]) == [
+        {"id": e.pk, "indicator": e.indicator.code, "title": e.indicator.title,
+         "period": e.period, "layer": e.layer.slug, "state": "open", "decision": "escalate",
+         "red": True, "commentary": True, "new": None}
+        for e in sorted(board_round["escalated"], key=lambda e: e.pk)]
+
+
+def test_the_board_html_and_workbook_hold_the_same_items(board_round, person):
+    officer = person("officer")
+    _, page = built(board(), officer, "html")
+    text = html_text(page)
+    assert_holds_the_escalated_only(text, board_round["escalated"])
+    assert page.count(b"<svg") == 2 * len(ESCALATED)  # an SPC chart and a forecast each
+    assert FINANCE in text and RISKS in text
+
+    _, workbook = built(board(), officer, "xlsx")
+    rows = sheet_rows(workbook, "2 Performance exceptions")
+    expected = {(e.indicator.code, ESCALATED[(e.indicator.code, e.period)], e.pk)
+                for e in board_round["escalated"]}
+    assert {(r["Indicator"], r["Recommendation to the Board"], r["Exception id"])
+            for r in rows} == expected
+    assert {r["Decision"] for r in rows} == {"Escalated to the Board"}
+    assert {r["What happened"] for r in rows} == {"The figure moved further from the target."}
+    assert sheet_rows(workbook, "3 Finance")[0]["Detail"] == FINANCE
+    assert sheet_rows(workbook, "4 Risks")[0]["Detail"] == RISKS
+
+
+def test_the_steering_group_workbook_holds_the_open_exceptions(board_round, person):
+    officer = person("officer")
+    steering = Body.objects.get(slug="steering-group")
+    pack, workbook = built(steering, officer, "xlsx")
+    expected = set(IndicatorException.objects.filter(state="open")
+                   .exclude(indicator__visibility="restricted").values_list("pk", flat=True))
+    rows = sheet_rows(workbook, "1 Performance exceptions")
+    assert {r["Exception id"] for r in rows} == expected
+    assert {i["id"] for i in pack.manifest["exceptions"]} == expected
+    assert board_round["anomaly"].pk not in expected  # its figures went back to their owner
+    decisions = {r["Indicator"]: r["Decision"] for r in rows}
+    assert decisions[PERFORMANCE[0]] == "Performance issue"
+    handled = next(r for r in rows if r["Indicator"] == PERFORMANCE[0])
+    assert handled["Remedial plan"].startswith("The theme partnership will handle it. Owner: ")
+    assert handled["Is the plan working?"] == (
+        "No figure since the plan yet; the 2019/20 figure will show whether it is working.")
+    assert [s.title for s in openpyxl.load_workbook(io.BytesIO(workbook)).worksheets] == [
+        "Cover", "Contents", "1 Performance exceptions to tri", "2 Finance", "3 Risks",
+        "4 Partnership matters", "Summary", "Resolved"]
+
+
+def test_exceptions_on_restricted_indicators_are_left_out_and_counted(board_round, person):
+    officer = person("officer")
+    restricted = escalate(officer, "SC 02", "2022/23-2024/25", "Share the police data.")
+    pack, page = built(board(), officer, "html")
+    text = html_text(page)
+    assert restricted.indicator.title not in text
+    assert "This report shows 2 indicators by exception." in text
+    assert ("1 exception is on indicators restricted to named partners, so left out of this "
+            "pack, which every partner may read") in text
+    assert pack.manifest["left_out_restricted"] == 1
