@@ -8,6 +8,7 @@ page, the command line and the API all call these, so the rules are the same eve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -208,13 +209,23 @@ def _next_period(label: str) -> str:
 def may_comment(user, exception: IndicatorException) -> bool:
     """The indicator's owner organisation, the members of the exception's layer, and the
     partnership officer write an exception's commentary."""
+    return commenting(user)(exception)
+
+
+def commenting(user) -> Callable[[IndicatorException], bool]:
+    """``may_comment`` for any number of exceptions, asking the database once."""
     if not (user and user.is_authenticated):
-        return False
+        return lambda exception: False
     if manages_framework(user):
-        return True
-    if user.organisation_id and user.organisation_id == exception.indicator.owner_id:
-        return True
-    return user.memberships.filter(body_id=exception.layer_id).exists()
+        return lambda exception: True
+    organisation = user.organisation_id
+    layers = set(user.memberships.values_list("body_id", flat=True))
+
+    def ask(exception: IndicatorException) -> bool:
+        return bool(organisation and organisation == exception.indicator.owner_id) \
+            or exception.layer_id in layers
+
+    return ask
 
 
 def write_commentary(exception: IndicatorException, user, *, what_happened: str, why: str,

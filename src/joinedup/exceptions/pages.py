@@ -14,7 +14,7 @@ from django.db.models import Count, Prefetch, Q
 
 from joinedup.assessment.models import Assessment, AssessmentRun, Flag
 from joinedup.common.querysets import MANAGE_FRAMEWORK
-from joinedup.exceptions.decisions import may_comment
+from joinedup.exceptions.decisions import commenting
 from joinedup.exceptions.history import earlier_decisions
 from joinedup.exceptions.models import (
     BoardDecision,
@@ -105,7 +105,7 @@ def exception_items(exceptions, user) -> list[ExceptionItem]:
                                                                "recorded_by")),
     ))
     earlier = earlier_decisions(exceptions)
-    commenting = _commenting(user)
+    may_write = commenting(user)
     items = []
     for exception in exceptions:
         decisions = exception.decision_list
@@ -122,24 +122,8 @@ def exception_items(exceptions, user) -> list[ExceptionItem]:
             earlier=earlier.get(exception.pk, []), plan=plan,
             board_decisions=exception.board_decision_list,
             commentary=getattr(exception, "commentary", None),
-            may_comment=commenting(exception)))
+            may_comment=may_write(exception)))
     return items
-
-
-def _commenting(user):
-    """``decisions.may_comment`` for many exceptions: its answer depends only on whether
-    the person works for the indicator's owner, and on the layer, so it is asked once for
-    each such pair."""
-    answers: dict[tuple[bool, int], bool] = {}
-    organisation = getattr(user, "organisation_id", None)
-
-    def ask(exception) -> bool:
-        key = (exception.indicator.owner_id == organisation, exception.layer_id)
-        if key not in answers:
-            answers[key] = may_comment(user, exception)
-        return answers[key]
-
-    return ask
 
 
 def by_theme(items: list[ExceptionItem]) -> list[ThemeGroup]:
