@@ -26,6 +26,7 @@ help:
 # serve runs the web server and the background worker; exec lets a SIGTERM sent to make
 # reach it, and it stops both.
 run: install assets $(DATA)/secret_key
+	scripts/ensure-system-packages run
 	SECRET_KEY="$$(cat $(DATA)/secret_key)" $(BIN)/joinedup demo
 	SECRET_KEY="$$(cat $(DATA)/secret_key)" $(BIN)/joinedup collectstatic --no-input --verbosity 0
 	SECRET_KEY="$$(cat $(DATA)/secret_key)" exec $(BIN)/joinedup serve --host $(HOST) --port $(PORT)
