@@ -29,14 +29,8 @@ class ApiTokenAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
             return ["person", "name", "expires"]
         return ["person", "name", "prefix", "created", "last_used", "expires", "revoked"]
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        return ["person", "name", "prefix", "created", "last_used", "expires", "revoked"]
-
     def save_model(self, request, obj, form, change):
-        if change:
-            return
+        # Only a new token is ever saved here: a made one cannot be changed.
         token = obj.set_token()
         super().save_model(request, obj, form, change)
         messages.warning(request, f"The new token for {obj.person} is {token} — copy it now: "

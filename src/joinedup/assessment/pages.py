@@ -45,14 +45,34 @@ def series_assessment(indicator, area, user) -> SeriesAssessment | None:
     return result
 
 
-def _spc(indicator, area, rows, latest) -> str | None:
-    points = [
+def spc_points(rows) -> list[dict]:
+    """The points of a control chart (``charts.spc_chart``): each assessed figure with its
+    process limits, from rows in period order."""
+    return [
         {"start": r.period_start.isoformat(), "period": r.period, "value": r.value,
          "variation": r.variation, "outlier": r.outlier, "mean": r.spc_mean,
          "lower": r.spc_lower, "upper": r.spc_upper, "lower_2sigma": r.spc_lower_2sigma,
          "upper_2sigma": r.spc_upper_2sigma}
         for r in rows if r.value is not None and r.spc_mean is not None
     ]
+
+
+def fan_points(rows, latest) -> tuple[list[dict], dict]:
+    """A forecast fan's history and forecast (``charts.forecast_chart``): the last
+    ``HISTORY_IN_FAN`` figures of rows in period order, and ``latest``'s forecast."""
+    from joinedup.core.periods import parse_period
+
+    history = [{"start": r.period_start.isoformat(), "value": r.value}
+               for r in rows if r.value is not None][-HISTORY_IN_FAN:]
+    start = parse_period(latest.forecast_period).start.isoformat()
+    forecast = {"start": start, "value": latest.forecast,
+                "lower80": latest.forecast_lower80, "upper80": latest.forecast_upper80,
+                "lower95": latest.forecast_lower95, "upper95": latest.forecast_upper95}
+    return history, forecast
+
+
+def _spc(indicator, area, rows, latest) -> str | None:
+    points = spc_points(rows)
     if len(points) < 2:
         return None
     specials = sum(1 for p in points if p["variation"] != "common_cause")
@@ -70,14 +90,7 @@ def _spc(indicator, area, rows, latest) -> str | None:
 def _fan(indicator, area, rows, latest) -> str | None:
     if latest.forecast is None:
         return None
-    history = [{"start": r.period_start.isoformat(), "value": r.value}
-               for r in rows if r.value is not None][-HISTORY_IN_FAN:]
-    from joinedup.core.periods import parse_period
-
-    start = parse_period(latest.forecast_period).start.isoformat()
-    forecast = {"start": start, "value": latest.forecast,
-                "lower80": latest.forecast_lower80, "upper80": latest.forecast_upper80,
-                "lower95": latest.forecast_lower95, "upper95": latest.forecast_upper95}
+    history, forecast = fan_points(rows, latest)
     chance = (f"; the chance of meeting the target of {latest.target:g} is "
               f"{round(100 * latest.p_meet_target)}%" if latest.p_meet_target is not None else "")
     label = (f"Forecast of {indicator.title} in {area.name} to {latest.forecast_period}: "

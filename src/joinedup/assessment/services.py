@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Subquery
 from django.utils import timezone
 
 from joinedup.assessment.events import assessment_stored
@@ -30,7 +31,7 @@ from joinedup.core.parameters import AssessmentParameters
 from joinedup.core.periods import parse_period, parse_periods
 from joinedup.places.models import Area
 from joinedup.returns.models import DataValue, ExpectedReturn
-from joinedup.returns.rounds import RECEIVED_STATES
+from joinedup.returns.rounds import received_value
 from joinedup.strategy.models import Indicator, Milestone, Target
 
 FLAG_SCHEMA = {"indicator": pl.String, "area": pl.String, "period": pl.String,
@@ -93,6 +94,14 @@ def frames_for(indicators, as_at_end=None) -> tuple[pl.DataFrame, pl.DataFrame, 
     return value_frame, polarity, targets
 
 
+@dataclass(frozen=True)
+class _Ids:
+    """Primary keys by code, looked up once per stored run."""
+
+    indicators: dict[str, int]
+    areas: dict[str, int]
+
+
 def _covered(indicator: Indicator | None):
     return Indicator.objects.filter(pk=indicator.pk) if indicator else Indicator.objects.all()
 
@@ -125,9 +134,11 @@ def run_assessment(*, indicator: Indicator | None = None, as_at_period: str | No
     if store:
         with transaction.atomic():
             run.save()
-            _store(run, indicators, results)
-            flags = _store_flags(run, indicators, results, parameters, today)
-            _store_gaps(run, indicators, values, polarity, parameters)
+            ids = _Ids(indicators=dict(Indicator.objects.values_list("code", "pk")),
+                       areas=dict(Area.objects.values_list("code", "pk")))
+            _store(run, indicators, results, ids)
+            flags = _store_flags(run, indicators, results, parameters, today, ids)
+            _store_gaps(run, indicators, values, polarity, parameters, ids)
             run.state = AssessmentRun.State.DONE
             run.rows = results.height
             run.flags_raised = flags
@@ -172,12 +183,11 @@ def reproduce(period: str, indicator: Indicator | None = None) -> pl.DataFrame:
     return pl.concat(pieces).sort("indicator", "area")
 
 
-def _store(run: AssessmentRun, indicators, results: pl.DataFrame) -> None:
+def _store(run: AssessmentRun, indicators, results: pl.DataFrame, ids: _Ids) -> None:
     Assessment.objects.filter(indicator__in=indicators).delete()
     if results.height == 0:
         return
-    indicator_ids = dict(Indicator.objects.values_list("code", "pk"))
-    area_ids = dict(Area.objects.values_list("code", "pk"))
+    indicator_ids, area_ids = ids.indicators, ids.areas
     rows = []
     for record in results.iter_rows(named=True):
         fields = {name: record[name] for name in RESULT_FIELDS}
@@ -220,12 +230,8 @@ def _figure_flags(indicators, results: pl.DataFrame,
 
 def _missing_flags(indicators, today: dt.date) -> pl.DataFrame:
     """Flags for the indicators' expected returns not received by their deadline."""
-    received = DataValue.objects.filter(
-        indicator=OuterRef("indicator"), area=OuterRef("area"),
-        period_start=OuterRef("period_start"), period_end=OuterRef("period_end"),
-        state__in=RECEIVED_STATES)
     rows = ExpectedReturn.objects.filter(indicator__in=indicators).annotate(
-        received_value=Subquery(received.values("value")[:1])).values_list(
+        received_value=Subquery(received_value().values("value")[:1])).values_list(
         "indicator__code", "area__code", "period", "period_start", "period_end",
         "collection_round__deadline", "indicator__title", "area__name", "owner__name",
         "received_value")
@@ -243,12 +249,11 @@ def _missing_flags(indicators, today: dt.date) -> pl.DataFrame:
 
 
 def _store_flags(run, indicators, results: pl.DataFrame, parameters: AssessmentParameters,
-                 today: dt.date) -> int:
+                 today: dt.date, ids: _Ids) -> int:
     """Raise this run's flags, keep those still raised open, clear the rest."""
     raised = pl.concat([_figure_flags(indicators, results, parameters),
                         _missing_flags(indicators, today)], how="vertical_relaxed")
-    indicator_ids = dict(Indicator.objects.values_list("code", "pk"))
-    area_ids = dict(Area.objects.values_list("code", "pk"))
+    indicator_ids, area_ids = ids.indicators, ids.areas
     now = timezone.now()
     existing = {
         (f.indicator_id, f.area_id, f.period, f.kind): f
@@ -309,7 +314,7 @@ def deprivation_frame() -> pl.DataFrame:
 
 
 def _store_gaps(run, indicators, values: pl.DataFrame, polarity: pl.DataFrame,
-                parameters: AssessmentParameters) -> None:
+                parameters: AssessmentParameters, ids: _Ids) -> None:
     Gap.objects.filter(indicator__in=indicators).delete()
     GapTrend.objects.filter(indicator__in=indicators).delete()
     areas = deprivation_frame()
@@ -318,10 +323,9 @@ def _store_gaps(run, indicators, values: pl.DataFrame, polarity: pl.DataFrame,
         return
     gaps = area_gaps(local.join(polarity, on="indicator", how="left"), areas,
                      min_areas=parameters.gaps.min_areas)
-    ids = dict(Indicator.objects.values_list("code", "pk"))
     ends = dict(zip(values["period"], values["period_end"], strict=True))
     Gap.objects.bulk_create([
-        Gap(run=run, indicator_id=ids[row["indicator"]], level=row["level"],
+        Gap(run=run, indicator_id=ids.indicators[row["indicator"]], level=row["level"],
             period=row["period"], period_start=row["period_start"],
             period_end=ends[row["period"]], areas=row["areas"],
             weighting=row["weighting"] or "", reason=row["reason"] or "",
@@ -330,7 +334,7 @@ def _store_gaps(run, indicators, values: pl.DataFrame, polarity: pl.DataFrame,
     ])
     trends = gap_trends(gaps, min_relative_change=parameters.gaps.min_relative_change)
     GapTrend.objects.bulk_create([
-        GapTrend(run=run, indicator_id=ids[row["indicator"]], level=row["level"],
+        GapTrend(run=run, indicator_id=ids.indicators[row["indicator"]], level=row["level"],
                  measure=str(row["measure"]), baseline_period=row["baseline_period"] or "",
                  baseline_gap=_plain(row["baseline_gap"]),
                  latest_period=row["latest_period"] or "", latest_gap=_plain(row["latest_gap"]),

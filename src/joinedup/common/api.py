@@ -13,6 +13,9 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, StringConstraints
 
+#: The largest id a JSON number carries exactly: the bound of every id in a path or body.
+MAX_ID = 2**53
+
 #: Text the database can hold: no NUL characters (PostgreSQL refuses them).
 NO_NUL = r"^[^\x00]*$"
 

@@ -169,16 +169,29 @@ def _starts(*groups: list[dict]) -> list[dt.date]:
     return [dt.date.fromisoformat(p["start"][:10]) for group in groups for p in group]
 
 
+def _sized(spec: dict, height: int | None, config: dict | None) -> dict:
+    """``spec`` with the height and configuration a caller asked for, if any."""
+    if height is not None:
+        spec["height"] = height
+    if config is not None:
+        spec["config"] = config
+    return spec
+
+
 def spc_chart(points: list[dict], *, unit: str, target: float | None = None,
-              width: int = 640) -> dict:
+              width: int = 640, height: int | None = None, config: dict | None = None,
+              axis: dict | None = None) -> dict:
     """An XmR chart: the figures, the mean, process limits, 2-sigma lines, special causes.
 
     ``points``: dicts with ``start`` (ISO date), ``value``, ``variation``, ``outlier``,
-    ``mean``, ``lower``, ``upper``, ``lower_2sigma``, ``upper_2sigma``.
+    ``mean``, ``lower``, ``upper``, ``lower_2sigma``, ``upper_2sigma``. ``height`` (300
+    unless given), ``config`` and the time ``axis`` (``time_axis`` of the points unless
+    given) let a printed chart differ from a page's.
     """
     present = [v for v in VARIATION_STYLE if any(p["variation"] == v for p in points)]
     x = {"field": "start", "type": "temporal", "title": "Period starting",
-         "scale": {"padding": 12}, "axis": time_axis(_starts(points))}
+         "scale": {"padding": 12}, "axis": axis if axis is not None
+         else time_axis(_starts(points))}
     y_title = unit
 
     def line(field: str, dash: list[int], colour: str, width_px: float = 1.5) -> dict:
@@ -218,7 +231,8 @@ def spc_chart(points: list[dict], *, unit: str, target: float | None = None,
                        "mark": {"type": "rule", "color": "#00703c", "strokeWidth": 2,
                                 "strokeDash": [10, 3]},
                        "encoding": {"y": {"field": "target", "type": "quantitative"}}})
-    return {"width": width, "height": 300, "data": {"values": points}, "layer": layers}
+    return _sized({"width": width, "height": 300, "data": {"values": points}, "layer": layers},
+                  height, config)
 
 
 def _label_expr(present: list[str]) -> str:
@@ -227,11 +241,14 @@ def _label_expr(present: list[str]) -> str:
 
 
 def forecast_chart(history: list[dict], forecast: dict, *, unit: str,
-                   target: float | None = None, width: int = 640) -> dict:
+                   target: float | None = None, width: int = 640, height: int | None = None,
+                   config: dict | None = None, axis: dict | None = None) -> dict:
     """The recent figures and a fan to the forecast date: 80% and 95% prediction intervals.
 
     ``history``: dicts with ``start``, ``value``; ``forecast``: ``start``, ``value``,
-    ``lower80``, ``upper80``, ``lower95``, ``upper95``.
+    ``lower80``, ``upper80``, ``lower95``, ``upper95``. ``height`` (260 unless given),
+    ``config`` and the time ``axis`` (``time_axis`` of the history and forecast unless
+    given) let a printed chart differ from a page's.
     """
     last = history[-1]
     fan = [
@@ -241,8 +258,8 @@ def forecast_chart(history: list[dict], forecast: dict, *, unit: str,
     ]
     x = {"field": "start", "type": "temporal", "title": "Period starting",
          "scale": {"padding": 12},
-         "axis": time_axis(_starts(history, [forecast]),
-                           yearly=None if len(history) > 1 else True)}
+         "axis": axis if axis is not None
+         else time_axis(_starts(history, [forecast]), yearly=None if len(history) > 1 else True)}
 
     def band(low: str, high: str, colour: str) -> dict:
         return {"data": {"values": fan}, "mark": {"type": "area", "color": colour},
@@ -265,7 +282,7 @@ def forecast_chart(history: list[dict], forecast: dict, *, unit: str,
                        "mark": {"type": "point", "shape": "diamond", "size": 180,
                                 "filled": True, "color": "#00703c"},
                        "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"}}})
-    return {"width": width, "height": 260, "layer": layers}
+    return _sized({"width": width, "height": 260, "layer": layers}, height, config)
 
 
 def warm_up() -> None:

@@ -42,6 +42,14 @@ class RestrictedQuerySet(models.QuerySet):
         return self if manages_framework(user) else self.none()
 
 
+class PartnersOnly:
+    """Mixed into a ``RestrictedQuerySet``: rows shared among partners, not published, so
+    anyone signed in sees them all and no one else sees any."""
+
+    def visible_to(self, user):
+        return self if user and user.is_authenticated else self.none()
+
+
 class PersonalQuerySet(RestrictedQuerySet):
     """Rows that belong to one person (``person``): theirs, and every row for officers."""
 

@@ -28,17 +28,13 @@ from django.db.models.sql.constants import ROW_COUNT
 from django.utils import timezone
 from django_tasks import task
 
-__all__ = ["REFRESH_SECONDS", "STOPPED", "Tracker", "TrackedWork", "progress_page", "task",
+__all__ = ["REFRESH_SECONDS", "Tracker", "TrackedWork", "progress_page", "task",
            "tracked"]
 
 logger = logging.getLogger(__name__)
 
 #: How often a page showing pending work reloads itself.
 REFRESH_SECONDS = 5
-
-#: Shown when the worker was stopped (a restart, say) before the work finished.
-STOPPED = "This was stopped before it finished, because the service was restarted. Try again."
-
 
 class TrackedWork(models.Model):
     """The state and progress of a piece of background work, on the model it is for."""
@@ -104,9 +100,9 @@ more than a moment.
         self._unwritten: dict = {}
         self._aside = None
 
-    def start(self, stage: str = "") -> None:
+    def start(self) -> None:
         self._set(work_state=TrackedWork.WorkState.RUNNING, work_started_at=timezone.now(),
-                  work_finished_at=None, work_error="", work_stage=stage[:200])
+                  work_finished_at=None, work_error="", work_stage="")
 
     def report(self, stage: str | None = None, *, done: int | None = None,
                total: int | None = None) -> None:
@@ -169,8 +165,7 @@ more than a moment.
         return True
 
 
-def progress_page(request, template: str, context: dict, *, work: TrackedWork,
-                  status: int = 200):
+def progress_page(request, template: str, context: dict, *, work: TrackedWork):
     """Render a page that shows ``work``, reloading itself while the work is pending.
 
     The reload is the HTTP ``Refresh`` header rather than a ``<meta http-equiv>`` tag: it
@@ -180,14 +175,14 @@ def progress_page(request, template: str, context: dict, *, work: TrackedWork,
     """
     from django.shortcuts import render
 
-    response = render(request, template, context, status=status)
+    response = render(request, template, context)
     if work.work_pending and request.GET.get("refresh") != "off":
         response["Refresh"] = str(REFRESH_SECONDS)
     return response
 
 
 @contextmanager
-def tracked(work: TrackedWork, *, failure: str, stopped: str = STOPPED) -> Iterator[Tracker]:
+def tracked(work: TrackedWork, *, failure: str, stopped: str) -> Iterator[Tracker]:
     """Mark ``work`` running for the block, then done; or failed, with a plain message.
 
     ``failure`` is what the person is told if the block raises. The exception itself goes

@@ -67,8 +67,9 @@ from joinedup.core._period_forms import (
 
 __all__ = [
     "FORMS", "KINDS", "KIND_DTYPE", "PREFERENCES", "Period", "PeriodError", "PeriodForm",
-    "column_preference", "forms_markdown", "label_intervals", "next_period", "order_periods", "parse_period",
-    "parse_periods", "previous_period", "sort_key", "year_earlier",
+    "column_preference", "financial_quarter", "forms_markdown", "label_intervals",
+    "next_period", "order_periods", "parse_period", "parse_periods", "previous_period",
+    "sort_key", "year_earlier",
 ]
 
 KIND_DTYPE = pl.Enum(list(KINDS))
@@ -240,6 +241,12 @@ class Period:
             return Period(start, start + ONE_DAY, "day")
         end = add_months(self.end, -12)
         return Period(start, end, classify(start, end) if self.kind == "duration" else self.kind)
+
+
+def financial_quarter(day: date) -> Period:
+    """The financial quarter ``day`` falls in (April to June is Q1), such as ``2026/27 Q3``."""
+    start = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return Period(start, add_months(start, 3), "financial_quarter")
 
 
 def _check(prefer: str | None, errors: str = "raise") -> None:

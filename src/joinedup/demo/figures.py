@@ -9,13 +9,12 @@ latest figure. Quarterly milestones mark the straight-line trajectory.
 
 from __future__ import annotations
 
-import datetime as dt
 import zlib
 from decimal import Decimal
 
 import polars as pl
 
-from joinedup.core.periods import Period, parse_period
+from joinedup.core.periods import Period, financial_quarter, parse_period
 from joinedup.history.recording import record_bulk
 from joinedup.places.models import Level
 from joinedup.returns.models import DataValue
@@ -155,19 +154,13 @@ def _upsert_target(indicator, area, period: Period, value, base, *, kind, grant)
 
 def quarters_between(after: Period, until: Period) -> list[Period]:
     """Financial quarters ending after ``after`` ends, up to the one ``until`` ends in."""
-    first = parse_period(_financial_quarter_label(after.last_day)).shift(1)
-    last = parse_period(_financial_quarter_label(until.last_day))
+    first = financial_quarter(after.last_day).shift(1)
+    last = financial_quarter(until.last_day)
     quarters, quarter = [], first
     while quarter.start <= last.start:
         quarters.append(quarter)
         quarter = quarter.shift(1)
     return quarters
-
-
-def _financial_quarter_label(day: dt.date) -> str:
-    year = day.year if day.month >= 4 else day.year - 1
-    quarter = ((day.month - 4) % 12) // 3 + 1
-    return f"{year}/{(year + 1) % 100:02d} Q{quarter}"
 
 
 def _upsert_milestones(target: Target, base_period: Period, base_value: float,

@@ -14,9 +14,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from joinedup.demo.rounds import financial_quarter
-from joinedup.partnership.meetings import default_agenda
-from joinedup.partnership.models import AgendaSlot, Body, Meeting, ReportingCycle
+from joinedup.core.periods import financial_quarter
+from joinedup.partnership.meetings import add_meeting
+from joinedup.partnership.models import Body, Meeting, ReportingCycle
 
 #: Body slug → (days from today of last quarter's meeting, of the next one, place).
 MEETINGS = {
@@ -44,11 +44,7 @@ def build_meetings(bodies: dict[str, Body], today: dt.date) -> int:
         for days in (last_days, next_days):
             day = today + dt.timedelta(days=days)
             starts = timezone.make_aware(dt.datetime.combine(day, dt.time(14, 0)))
-            meeting = Meeting.objects.create(
-                body=body, starts=starts, place=place,
-                period=financial_quarter(day).shift(-1).label)
-            for order, (kind, title) in enumerate(default_agenda(body), start=1):
-                AgendaSlot.objects.create(meeting=meeting, order=order, kind=kind,
-                                          title=TOPIC if kind == "topic" else title)
+            add_meeting(body, starts=starts, place=place,
+                        period=financial_quarter(day).shift(-1).label, titles={"topic": TOPIC})
             made += 1
     return made

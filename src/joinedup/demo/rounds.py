@@ -22,7 +22,7 @@ import datetime as dt
 
 import polars as pl
 
-from joinedup.core.periods import Period, parse_period
+from joinedup.core.periods import Period, financial_quarter, parse_period
 from joinedup.returns.models import CollectionRound, ExpectedReturn
 
 #: Series kinds the demo rounds ask for: years, quarters and spans of years.
@@ -41,12 +41,6 @@ INSTRUCTIONS = (
     "'Enter figures', or download the template, fill it in and upload it. Submit each "
     "figure when it is final; the theme lead then approves it."
 )
-
-
-def financial_quarter(day: dt.date) -> Period:
-    year = day.year if day.month >= 4 else day.year - 1
-    quarter = (day.month - 4) % 12 // 3 + 1
-    return parse_period(f"{year}/{(year + 1) % 100:02d} Q{quarter}")
 
 
 def next_in_series(latest: Period, frequency: str) -> Period | None:

@@ -8,6 +8,7 @@ page, the command line and the API all call these, so the rules are the same eve
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -36,6 +37,10 @@ Decision = IndicatorException.Decision
 
 class DecisionRefused(Exception):
     """A decision that cannot be taken, with a one-line reason for the person who tried."""
+
+
+class NotAllowed(DecisionRefused):
+    """A decision refused because the person who tried may not take it."""
 
 
 @dataclass
@@ -78,7 +83,7 @@ def triage(exception_ids, user, decision: str, note: str, *, recommendation: str
       decide.
     """
     if not roles.may_triage(user):
-        raise DecisionRefused(roles.TRIAGE_REFUSAL)
+        raise NotAllowed(roles.TRIAGE_REFUSAL)
     note = (note or "").strip()
     if decision not in Decision.values:
         raise DecisionRefused(f"The decision must be one of {', '.join(Decision.values)}, "
@@ -101,7 +106,8 @@ def triage(exception_ids, user, decision: str, note: str, *, recommendation: str
         if closed:
             raise DecisionRefused(f"{_named(closed[0])} is closed: it is no longer flagged.")
         if decision == Decision.PERFORMANCE:
-            unfit = [e for e in chosen if not may_comment(plan.owner, e)]
+            may_own = commenting(plan.owner)
+            unfit = [e for e in chosen if not may_own(e)]
             if unfit:
                 raise DecisionRefused(
                     f"{plan.owner} cannot own the plan for {_named(unfit[0])}: a plan's owner "
@@ -159,18 +165,28 @@ def _checked_plan(plan: PlanDetails | None, note: str) -> PlanDetails:
 
 
 def _flagged_figures(exceptions) -> dict[int, set[int]]:
-    """For each exception, its approved figures with an open flag."""
-    found: dict[int, set[int]] = {}
-    for exception in exceptions:
-        keys = set(exception.flags.filter(cleared_at__isnull=True)
-                   .values_list("area_id", "period_start", "period_end"))
-        values = DataValue.objects.filter(indicator_id=exception.indicator_id,
-                                          state=DataValue.State.APPROVED)
-        found[exception.pk] = {
-            pk for pk, area, start, end in values.filter(area_id__in={k[0] for k in keys})
-            .values_list("pk", "area_id", "period_start", "period_end")
-            if (area, start, end) in keys}
-    return found
+    """For each exception, its approved figures with an open flag (in two queries)."""
+    exceptions = list(exceptions)
+    keys: dict[int, set[tuple]] = defaultdict(set)
+    for exception_id, area, start, end in (
+            IndicatorException.flags.through.objects
+            .filter(indicatorexception_id__in=[e.pk for e in exceptions],
+                    flag__cleared_at__isnull=True)
+            .values_list("indicatorexception_id", "flag__area_id", "flag__period_start",
+                         "flag__period_end")):
+        keys[exception_id].add((area, start, end))
+    figures: dict[tuple, set[int]] = defaultdict(set)
+    if keys:
+        for pk, indicator, area, start, end in (
+                DataValue.objects.filter(
+                    indicator_id__in={e.indicator_id for e in exceptions},
+                    area_id__in={key[0] for flagged in keys.values() for key in flagged},
+                    state=DataValue.State.APPROVED)
+                .values_list("pk", "indicator_id", "area_id", "period_start", "period_end")):
+            figures[(indicator, area, start, end)].add(pk)
+    return {exception.pk: {pk for area, start, end in keys.get(exception.pk, ())
+                           for pk in figures.get((exception.indicator_id, area, start, end), ())}
+            for exception in exceptions}
 
 
 def headline_flag_area(exception: IndicatorException, flags=None):
@@ -186,7 +202,7 @@ def _make_plan(exception, decision, plan: PlanDetails, note: str, now) -> Remedi
     area = headline_flag_area(exception)
     baseline = (Assessment.objects.filter(indicator_id=exception.indicator_id, area=area,
                                           is_latest=True).first() if area else None)
-    review = plan.review_period or _next_period(exception.period)
+    review = plan.review_period or next_period(exception.period)
     made = RemedialPlan.objects.create(
         exception=exception, decision=decision, owner=plan.owner, summary=note,
         review_period=review, area=area, created_at=now,
@@ -199,7 +215,9 @@ def _make_plan(exception, decision, plan: PlanDetails, note: str, now) -> Remedi
     return made
 
 
-def _next_period(label: str) -> str:
+def next_period(label: str) -> str:
+    """The period after ``label``: a plan's review period unless one is given. A label
+    that is not a period, or has no next one, is given back as it is."""
     try:
         return parse_period(label).shift(1).label
     except PeriodError:
@@ -232,9 +250,9 @@ def write_commentary(exception: IndicatorException, user, *, what_happened: str,
                      what_is_being_done: str, now: dt.datetime | None = None) -> Commentary:
     """Write (or rewrite) the story behind the curve for an exception."""
     if not may_comment(user, exception):
-        raise DecisionRefused("Only the indicator's owner, the members of "
-                              f"{exception.layer} and the partnership officer may write "
-                              "this commentary.")
+        raise NotAllowed("Only the indicator's owner, the members of "
+                         f"{exception.layer} and the partnership officer may write "
+                         "this commentary.")
     parts = {"what_happened": what_happened, "why": why,
              "what_is_being_done": what_is_being_done}
     parts = {name: (text or "").strip() for name, text in parts.items()}
@@ -256,7 +274,7 @@ def record_board_decision(exception: IndicatorException, user, *, outcome: str, 
                           amount=None, now: dt.datetime | None = None) -> BoardDecision:
     """Minute the Board's decision on an escalated exception."""
     if not roles.may_minute(user):
-        raise DecisionRefused(roles.MINUTE_REFUSAL)
+        raise NotAllowed(roles.MINUTE_REFUSAL)
     if exception.decision != Decision.ESCALATE:
         raise DecisionRefused(f"{exception} was not escalated to the Board.")
     if outcome not in BoardDecision.Outcome.values:

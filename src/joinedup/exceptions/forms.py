@@ -119,7 +119,8 @@ class TriageForm(forms.Form):
         if owner is None:
             return
         # Those who may write an exception's commentary are those who may own its plan.
-        unfit = [e for e in chosen if not decisions.may_comment(owner, e)]
+        may_own = decisions.commenting(owner)
+        unfit = [e for e in chosen if not may_own(e)]
         for exception in unfit:
             self.add_error("owner", f"{exception_name(exception)}: {owner} cannot own its "
                                     f"plan; choose someone on {exception.layer}, at "

@@ -44,14 +44,15 @@ def earlier_decisions(exceptions) -> dict[int, list[TriageDecision]]:
             for pk, chain in chains.items()}
 
 
-def earlier_occurrences(exception, user) -> list[IndicatorException]:
+def earlier_occurrences(exception, user,
+                        earlier: list[TriageDecision]) -> list[IndicatorException]:
     """The exception's earlier occurrences that ``user`` may see, most recent first, each
-    with its decisions (``decisions_made``)."""
+    with its decisions (``decisions_made``), taken from ``earlier``: the decisions on its
+    earlier occurrences as ``earlier_decisions`` gives them."""
     chain = earlier_chains([exception])[exception.pk]
     found = IndicatorException.objects.visible_to(user).filter(pk__in=chain).in_bulk()
     decisions = defaultdict(list)
-    for decision in (TriageDecision.objects.filter(exception_id__in=found)
-                     .select_related("decided_by").order_by("-decided_at", "-pk")):
+    for decision in earlier:
         decisions[decision.exception_id].append(decision)
     occurrences = []
     for pk in chain:

@@ -61,10 +61,6 @@ class IndicatorException(PeriodFields):
     def get_absolute_url(self):
         return reverse("exceptions:exception", args=[self.pk])
 
-    @property
-    def is_open(self) -> bool:
-        return self.state == self.State.OPEN
-
 
 class Commentary(ChangeRecorded):
     """The owner's story behind the curve: what happened, why, and what is being done."""

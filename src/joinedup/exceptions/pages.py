@@ -14,7 +14,7 @@ from django.db.models import Count, Prefetch, Q
 
 from joinedup.assessment.models import Assessment, AssessmentRun, Flag
 from joinedup.common.querysets import MANAGE_FRAMEWORK
-from joinedup.exceptions.decisions import commenting
+from joinedup.exceptions.decisions import commenting, headline_flag_area
 from joinedup.exceptions.history import earlier_decisions
 from joinedup.exceptions.models import (
     BoardDecision,
@@ -23,7 +23,6 @@ from joinedup.exceptions.models import (
     TriageDecision,
 )
 from joinedup.partnership.models import Person
-from joinedup.places.models import LEVEL_RANK
 
 State = IndicatorException.State
 
@@ -59,18 +58,19 @@ class ExceptionItem:
 
     @cached_property
     def areas(self) -> list:
-        """The flagged areas, widest first: the first is the one its charts are for (the
-        order ``decisions.headline_flag_area`` chooses by)."""
-        return sorted({f.area for f in self.flags}, key=lambda a: (LEVEL_RANK[a.level], a.name))
+        """The flagged areas, widest first (the order ``decisions.headline_flag_area``
+        chooses by)."""
+        return sorted({f.area for f in self.flags}, key=lambda a: (a.level_rank, a.name))
 
     @cached_property
     def url(self) -> str:
         return self.exception.get_absolute_url()
 
-    @property
+    @cached_property
     def headline_area(self):
-        areas = self.areas
-        return areas[0] if areas else None
+        """The area its story and charts are told for (``decisions.headline_flag_area``),
+        read from the flags already loaded."""
+        return headline_flag_area(self.exception, flags=self.flags)
 
 
 @dataclass
@@ -88,10 +88,13 @@ def exception_name(exception: IndicatorException) -> str:
     return f"{exception.indicator.code} {exception.period}"
 
 
-def exception_items(exceptions, user) -> list[ExceptionItem]:
-    """The exceptions of a queryset as page items, in a fixed number of queries."""
+def exception_items(exceptions, user, *, ask_may_comment: bool = True) -> list[ExceptionItem]:
+    """The exceptions of a queryset as page items, in a fixed number of queries.
+    ``ask_may_comment`` False leaves each item's ``may_comment`` False, for a page that
+    offers no commentary form, and saves the query that asks."""
     exceptions = list(exceptions.select_related(
-        "indicator__outcome__theme", "indicator__owner", "layer", "commentary__written_by",
+        "indicator__outcome__theme", "indicator__owner", "layer", "previous",
+        "commentary__written_by",
     ).prefetch_related(
         Prefetch("flags", to_attr="flag_list", queryset=Flag.objects.select_related("area")
                  .defer("area__boundary").order_by("kind", "area__name")),
@@ -105,7 +108,7 @@ def exception_items(exceptions, user) -> list[ExceptionItem]:
                                                                "recorded_by")),
     ))
     earlier = earlier_decisions(exceptions)
-    may_write = commenting(user)
+    may_write = commenting(user) if ask_may_comment else (lambda exception: False)
     items = []
     for exception in exceptions:
         decisions = exception.decision_list
@@ -147,7 +150,7 @@ class TriagePage:
     items: list[ExceptionItem]
     groups: list[ThemeGroup]
     undecided: int
-    charts_version: int
+    charts_version: str
 
     @property
     def count(self) -> int:
@@ -183,10 +186,15 @@ def mark_charts(items: list[ExceptionItem], user) -> None:
         item.has_forecast_chart = row.get("forecasts", 0) > 0
 
 
-def charts_version() -> int:
-    """Changes whenever anything is assessed again, so a chart's address does too and the
-    browser never keeps a chart that no longer holds."""
-    return AssessmentRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+def charts_version() -> str:
+    """Changes whenever an assessment run starts or finishes: all a series' charts rest on.
+    It goes into each chart's address and cache key, so neither the browser nor the cache
+    keeps a chart that no longer holds."""
+    latest = AssessmentRun.objects.order_by("-pk").values_list("pk", "finished_at").first()
+    if latest is None:
+        return "0"
+    pk, finished_at = latest
+    return f"{pk}:{finished_at.isoformat() if finished_at else 'running'}"
 
 
 def decidable(user):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.db.models import Q
 
@@ -36,25 +35,20 @@ from joinedup.strategy.models import Indicator, Strategy
 State = IndicatorException.State
 
 
-@dataclass
-class Synced:
-    created: int = 0
-    opened: int = 0
-    awaiting: int = 0
-    closed: int = 0
-
-
 def comparator_ids() -> set[int]:
     return set(Strategy.comparators.through.objects.values_list("area_id", flat=True))
 
 
-def forum_by_area() -> dict[int, Body]:
-    """Each area inside an area forum's area (at any depth), mapped to that forum."""
+def forum_by_area(area_ids=None) -> dict[int, Body]:
+    """Each area inside an area forum's area (at any depth), mapped to that forum; only the
+    areas of ``area_ids`` when given."""
     forums = {body.area_id: body for body in Body.objects.filter(
         kind=Body.Kind.AREA_FORUM, area__isnull=False).order_by("order", "pk")}
+    if not forums:
+        return {}
     parents = dict(Area.objects.values_list("pk", "parent_id"))
     found: dict[int, Body] = {}
-    for area_id in parents:
+    for area_id in parents if area_ids is None else area_ids:
         node = area_id
         while node is not None:
             if node in forums:
@@ -69,25 +63,26 @@ def lead_layer(indicator: Indicator) -> Body | None:
     return indicator.lead_body or indicator.outcome.theme.body
 
 
-def sync_exceptions(indicator_ids, *, now: dt.datetime) -> Synced:
+def sync_exceptions(indicator_ids, *, now: dt.datetime) -> None:
     """Bring the exceptions of ``indicator_ids`` into step with their flags."""
     indicators = {i.pk: i for i in Indicator.objects.filter(pk__in=indicator_ids)
                   .select_related("lead_body", "outcome__theme__body")}
-    leads = {pk: lead_layer(i) for pk, i in indicators.items()}
-    forums = forum_by_area()
-    open_flags = (Flag.objects.filter(indicator_id__in=indicators, cleared_at__isnull=True)
-                  .exclude(area_id__in=comparator_ids()))
+    open_flags = list(
+        Flag.objects.filter(indicator_id__in=indicators, cleared_at__isnull=True)
+        .exclude(area_id__in=Strategy.comparators.through.objects.values("area_id")))
     grouped: dict[tuple, list[Flag]] = defaultdict(list)
-    for flag in open_flags:
-        layer = forums.get(flag.area_id) or leads[flag.indicator_id]
-        if layer is not None:
-            key = (flag.indicator_id, layer.pk, flag.period_start, flag.period_end)
-            grouped[key].append(flag)
+    if open_flags:
+        leads = {pk: lead_layer(i) for pk, i in indicators.items()}
+        forums = forum_by_area({flag.area_id for flag in open_flags})
+        for flag in open_flags:
+            layer = forums.get(flag.area_id) or leads[flag.indicator_id]
+            if layer is not None:
+                key = (flag.indicator_id, layer.pk, flag.period_start, flag.period_end)
+                grouped[key].append(flag)
     existing = {(e.indicator_id, e.layer_id, e.period_start, e.period_end): e
                 for e in IndicatorException.objects.filter(indicator_id__in=indicators)}
-    result = Synced()
     flagged = {existing[key].pk for key in grouped if key in existing}
-    _restate(list(existing.values()), flagged, now, result)
+    _restate(list(existing.values()), flagged, now)
     waiting = _awaiting_correction(existing.values())
     for key, flags in sorted(grouped.items(), key=lambda item: item[0][2]):
         indicator_id, layer_id, start, end = key
@@ -101,8 +96,8 @@ def sync_exceptions(indicator_ids, *, now: dt.datetime) -> Synced:
             previous=_earlier(existing, indicator_id, layer_id, start))
         exception.save()
         existing[key] = exception
-        result.created += 1
-        result.opened += 1
+    if not grouped:
+        return
     links = IndicatorException.flags.through
     linked = set(links.objects.filter(indicatorexception__indicator_id__in=indicators)
                  .values_list("indicatorexception_id", "flag_id"))
@@ -110,7 +105,6 @@ def sync_exceptions(indicator_ids, *, now: dt.datetime) -> Synced:
         links(indicatorexception_id=existing[key].pk, flag_id=flag.pk)
         for key, flags in grouped.items() if key in existing for flag in flags
         if (existing[key].pk, flag.pk) not in linked])
-    return result
 
 
 def _awaiting_correction(exceptions) -> dict[tuple[int, int], object]:
@@ -129,7 +123,7 @@ def _earlier(existing: dict, indicator_id: int, layer_id: int, start) -> Indicat
     return max(earlier, key=lambda e: (e.period_end, e.period_start), default=None)
 
 
-def _restate(exceptions: list[IndicatorException], flagged: set[int], now, result: Synced):
+def _restate(exceptions: list[IndicatorException], flagged: set[int], now):
     unapproved = _with_unapproved_figures([e for e in exceptions if e.pk not in flagged
                                            and e.decision == IndicatorException.Decision.ANOMALY])
     changed = []
@@ -143,15 +137,12 @@ def _restate(exceptions: list[IndicatorException], flagged: set[int], now, resul
                     # Corrected figures still flagged: the management group decides afresh.
                     exception.decision = ""
             exception.state, exception.closed_at = State.OPEN, None
-            result.opened += 1
         elif exception.pk in unapproved:
             exception.state, exception.closed_at = State.AWAITING_CORRECTION, None
-            result.awaiting += 1
         else:
             if exception.state != State.CLOSED:
                 exception.closed_at = now
             exception.state = State.CLOSED
-            result.closed += 1
         if (exception.state, exception.decision, exception.closed_at,
                 exception.reopened) != before:
             changed.append(exception)

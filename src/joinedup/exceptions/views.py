@@ -118,11 +118,10 @@ def _decision_context(form, owners, *, first_choice: str, example=None) -> dict:
     period the hint gives as an example of the default."""
     review_example = ""
     if example is not None:
-        try:
-            following = parse_period(example.period).shift(1).label
-        except PeriodError:
-            following = ""
-        review_example = f"for {example.period}, that is {following}" if following else ""
+        # The default review period; a period with no next one is given back unchanged.
+        following = decisions.next_period(example.period)
+        if following != example.period:
+            review_example = f"for {example.period}, that is {following}"
     return {"form": form, "problems": _problems(form, first_choice) if form.is_bound else [],
             "owners": owners, "decision_hints": DECISION_HINTS, "chosen": form.chosen_ids(),
             "board_asks": TriageDecision.BoardAsk.choices, "review_example": review_example}
@@ -175,7 +174,7 @@ def exception(request, pk):
         if area else None,
         "assessed_area": area,
         "progress": plan_progress(item.plan) if item.plan else None,
-        "occurrences": earlier_occurrences(exception, request.user),
+        "occurrences": earlier_occurrences(exception, request.user, item.earlier),
         "recurrences": exception.recurrences.visible_to(request.user).order_by("period_start"),
         "may_triage": may_triage and exception.state != IndicatorException.State.CLOSED,
         "decide_legend": f"{'Change the decision on' if item.decision else 'Decide on'} "

@@ -136,10 +136,6 @@ class DeleteWithReasonMixin:
         _required(current_context().reason)
         super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset):
-        _required(current_context().reason)
-        super().delete_queryset(request, queryset)
-
 
 class ChangeWithReasonMixin(DeleteWithReasonMixin):
     """Adding, changing or deleting a recorded model in the administration says why.

@@ -15,14 +15,15 @@ from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
-from joinedup.common.api import DETAIL_ERRORS, READ_ERRORS, Page, PageQuery, page, text
+from joinedup.common.api import (
+    DETAIL_ERRORS, MAX_ID, READ_ERRORS, Page, PageQuery, page, text,
+)
 from joinedup.partnership.api_auth import OPTIONAL_TOKEN, READ
 from joinedup.partnership.meetings import AgendaSlot, Meeting
 
 router = Router(auth=READ)
 
-#: The largest id a JSON number carries exactly.
-MeetingId = Annotated[int, Path(ge=1, le=2**53)]
+MeetingId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class SlotOut(Schema):

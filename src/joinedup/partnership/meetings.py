@@ -9,10 +9,10 @@ Leicestershire's practice of a half for decisions and a half for a topic debate.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 
-from joinedup.common.querysets import RestrictedQuerySet
+from joinedup.common.querysets import PartnersOnly, RestrictedQuerySet
 from joinedup.history.recording import ChangeRecorded
 
 #: Meetings a year by kind of body: (fewest, most).
@@ -67,10 +67,8 @@ def _times(count: int) -> str:
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
-class MeetingQuerySet(RestrictedQuerySet):
-    def visible_to(self, user):
-        # Agendas and minutes are shared among partners, not published.
-        return self if user and user.is_authenticated else self.none()
+class MeetingQuerySet(PartnersOnly, RestrictedQuerySet):
+    """Agendas and minutes are shared among partners, not published."""
 
     def upcoming(self, now):
         return self.filter(starts__gte=now).order_by("starts")
@@ -153,3 +151,16 @@ DEFAULT_AGENDA = [
 
 def default_agenda(body) -> list[tuple[str, str]]:
     return DEFAULT_AGENDAS.get(body.kind, DEFAULT_AGENDA)
+
+
+def add_meeting(body, *, starts, place: str = "", period: str = "",
+                titles: dict[str, str] | None = None) -> Meeting:
+    """A new meeting of ``body`` with its default agenda; ``titles`` renames the slots of
+    the kinds it names (such as the topic of a debate)."""
+    titles = titles or {}
+    with transaction.atomic():
+        meeting = Meeting.objects.create(body=body, starts=starts, place=place, period=period)
+        for order, (kind, title) in enumerate(default_agenda(body), start=1):
+            AgendaSlot.objects.create(meeting=meeting, order=order, kind=kind,
+                                      title=titles.get(kind, title))
+    return meeting

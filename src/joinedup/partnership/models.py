@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
 
-from joinedup.common.querysets import RestrictedQuerySet
+from joinedup.common.querysets import PartnersOnly, RestrictedQuerySet
 from joinedup.history.recording import ChangeRecorded
 
 PUBLIC_SECTOR = "Public sector"
@@ -140,10 +140,8 @@ class Body(ChangeRecorded):
         return membership
 
 
-class MembershipQuerySet(RestrictedQuerySet):
-    def visible_to(self, user):
-        # Who sits on which body is shared among partners, not published.
-        return self if user and user.is_authenticated else self.none()
+class MembershipQuerySet(PartnersOnly, RestrictedQuerySet):
+    """Who sits on which body is shared among partners, not published."""
 
 
 class Membership(ChangeRecorded):

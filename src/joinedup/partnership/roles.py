@@ -30,6 +30,11 @@ def may_triage(user) -> bool:
     return manages_framework(user) or sits_on(user, EXECUTIVE)
 
 
+def minutes_at(body) -> bool:
+    """The Board's decisions are minuted at the Board's own meetings, and no other body's."""
+    return body.kind == BOARD
+
+
 def may_minute(user) -> bool:
     """The partnership officer, and the Board's chair, vice-chair and officer, record the
     Board's decisions."""

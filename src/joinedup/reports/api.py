@@ -19,6 +19,7 @@ from ninja.errors import HttpError
 
 from joinedup.common.api import (
     DETAIL_ERRORS,
+    MAX_ID,
     READ_ERRORS,
     WRITE_ERRORS,
     Body,
@@ -37,8 +38,6 @@ from joinedup.reports.models import Pack, PackFrozen
 
 router = Router(auth=READ)
 
-#: The largest id JSON carries exactly.
-MAX_ID = 2**53
 PackId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Format = Literal["pdf", "html", "xlsx"]
 

@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from joinedup.core.periods import PeriodError, parse_period
+from joinedup.core.periods import PeriodError, financial_quarter, parse_period
 from joinedup.history.recording import recorded_as
 from joinedup.partnership import roles
 from joinedup.partnership.models import Meeting, ReportingCycle
@@ -55,9 +55,7 @@ def may_build(user, body) -> bool:
 
 def current_quarter(day: dt.date) -> str:
     """The financial quarter ``day`` falls in (April to June is Q1), such as 2026/27 Q3."""
-    year = day.year if day.month >= 4 else day.year - 1
-    quarter = (day.month - 4) % 12 // 3 + 1
-    return parse_period(f"{year}/{(year + 1) % 100:02d} Q{quarter}").label
+    return financial_quarter(day).label
 
 
 def reporting_period(text: str | None, meeting: Meeting | None = None) -> str:

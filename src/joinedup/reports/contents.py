@@ -26,7 +26,7 @@ from joinedup.assessment.models import Flag
 from joinedup.exceptions.models import IndicatorException
 from joinedup.partnership.meetings import AgendaSlot, default_agenda
 from joinedup.partnership.models import Body, Membership
-from joinedup.reports.layers import ReportItem, layer_report, summary_sentence
+from joinedup.reports.layers import BOARD_KINDS, ReportItem, layer_report, summary_sentence
 from joinedup.reports.pack_charts import SeriesCharts, series_charts
 from joinedup.strategy.models import Indicator, Visibility
 
@@ -71,7 +71,8 @@ class Entry:
 
     @property
     def area(self):
-        return self.item.areas[0] if self.item.areas else None
+        """The headline area, which the charts are drawn for."""
+        return self.item.headline_area
 
     @property
     def theme(self) -> str:
@@ -167,7 +168,7 @@ class Entry:
     def earlier(self) -> list[str]:
         return [f"{decision.exception.period}: {decision.get_decision_display()} "
                 f"({_day(decision.decided_at)}): {decision.note}"
-                for decision in self.item.earlier]
+                for decision in self.item.past_decisions]
 
 
 @dataclass
@@ -351,7 +352,7 @@ def _fill_other(section: Section, body: Body, sections: list[Section]) -> None:
         return
     if section.kind == Kind.DECISION:
         escalated = next((s for s in sections if s.is_exceptions and s.entries), None)
-        if escalated is not None and body.kind in ("board", "public_service_board"):
+        if escalated is not None and body.kind in BOARD_KINDS:
             section.lines.append(
                 f"Each exception escalated to the Board, in section {escalated.number}, "
                 "says what the Board is asked to decide. No other items for decision are "

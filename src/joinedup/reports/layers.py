@@ -18,19 +18,11 @@ or improving; …"), so a reader knows nothing was left out by accident.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-
-from django.db.models import Prefetch
+from dataclasses import dataclass, fields
 
 from joinedup.assessment.models import Assessment, Flag
-from joinedup.exceptions.models import (
-    BoardDecision,
-    IndicatorException,
-    RemedialPlan,
-    TriageDecision,
-)
-from joinedup.exceptions.history import earlier_decisions
-from joinedup.exceptions.decisions import headline_flag_area
+from joinedup.exceptions.models import IndicatorException, TriageDecision
+from joinedup.exceptions.pages import ExceptionItem, ThemeGroup, by_theme, exception_items
 from joinedup.exceptions.progress import PlanProgress, plans_progress
 from joinedup.exceptions.sync import comparator_ids, forum_by_area, lead_layer
 from joinedup.places.models import LEVEL_RANK
@@ -42,28 +34,17 @@ EXECUTIVE_KINDS = ("executive",)
 
 
 @dataclass
-class ReportItem:
-    exception: IndicatorException
-    flags: list[Flag]
-    decision: TriageDecision | None
-    earlier: list[TriageDecision]
-    board_decisions: list[BoardDecision]
-    plan: RemedialPlan | None
-    progress: PlanProgress | None
-    commentary: object | None
+class ReportItem(ExceptionItem):
+    """One exception as a report shows it: as on its own page (``exceptions.pages``), with
+    how its remedial plan is doing."""
+
+    progress: PlanProgress | None = None
 
     @property
-    def indicator(self):
-        return self.exception.indicator
-
-    @property
-    def areas(self) -> list:
-        return sorted({f.area for f in self.flags}, key=lambda a: (LEVEL_RANK[a.level], a.name))
-
-    @property
-    def headline_area(self):
-        """The area the item's story is told for (``decisions.headline_flag_area``)."""
-        return headline_flag_area(self.exception, flags=self.flags)
+    def past_decisions(self) -> list[TriageDecision]:
+        """The decisions before the current one: this exception's own, latest first, then
+        those on its earlier occurrences."""
+        return self.replaced + self.earlier
 
     @property
     def kinds(self) -> list[str]:
@@ -75,26 +56,15 @@ class ReportItem:
 
 
 @dataclass
-class ThemeGroup:
-    theme: object
-    items: list[ReportItem] = field(default_factory=list)
-
-
-@dataclass
 class LayerReport:
     body: object
     period: str
     items: list[ReportItem]
     not_shown: Counter
-    scope: int
 
     @property
     def by_theme(self) -> list[ThemeGroup]:
-        groups: dict[int, ThemeGroup] = {}
-        for item in self.items:
-            theme = item.indicator.outcome.theme
-            groups.setdefault(theme.pk, ThemeGroup(theme)).items.append(item)
-        return sorted(groups.values(), key=lambda g: (g.theme.order, g.theme.name))
+        return by_theme(self.items)
 
     @property
     def summary(self) -> str:
@@ -122,36 +92,13 @@ def summary_sentence(counts: Counter, *, shown: int) -> str:
     return lead + "Not shown: " + "; ".join(parts) + "."
 
 
-def _items(exceptions) -> list[ReportItem]:
-    exceptions = list(exceptions.select_related(
-        "indicator__outcome__theme", "indicator__owner", "layer", "previous", "commentary",
-        "commentary__written_by",
-    ).prefetch_related(
-        Prefetch("flags", queryset=Flag.objects.select_related("area").order_by("kind")),
-        Prefetch("decisions", queryset=TriageDecision.objects.select_related("decided_by")
-                 .order_by("-decided_at", "-pk")),
-        Prefetch("board_decisions", queryset=BoardDecision.objects.select_related(
-            "partner", "meeting", "recorded_by")),
-        Prefetch("plans", queryset=RemedialPlan.objects.select_related("owner", "area")
-                 .prefetch_related("actions")),
-    ))
-    earlier = earlier_decisions(exceptions)
-    progress = plans_progress(plan for e in exceptions for plan in e.plans.all()[:1])
-    items = []
-    for exception in exceptions:
-        decisions = list(exception.decisions.all())
-        current = next((d for d in decisions if exception.decision and
-                        d.decision == exception.decision), None)
-        plans = list(exception.plans.all())
-        plan = plans[0] if plans else None
-        open_flags = [f for f in exception.flags.all() if f.cleared_at is None]
-        items.append(ReportItem(
-            exception=exception, flags=open_flags or list(exception.flags.all()),
-            decision=current, earlier=[d for d in decisions if d is not current]
-            + earlier.get(exception.pk, []),
-            board_decisions=list(exception.board_decisions.all()), plan=plan,
-            progress=progress[plan.pk] if plan else None,
-            commentary=getattr(exception, "commentary", None)))
+def _items(exceptions, user) -> list[ReportItem]:
+    """The exceptions as report items, loaded as their pages load them."""
+    loaded = exception_items(exceptions, user, ask_may_comment=False)
+    progress = plans_progress(item.plan for item in loaded if item.plan is not None)
+    items = [ReportItem(**{f.name: getattr(item, f.name) for f in fields(ExceptionItem)},
+                        progress=progress[item.plan.pk] if item.plan else None)
+             for item in loaded]
     return sorted(items, key=_order)
 
 
@@ -187,12 +134,11 @@ def scope_indicators(body, user) -> list[Indicator]:
 
 
 def layer_report(body, user, *, period: str | None = None) -> LayerReport:
-    items = _items(shown_exceptions(body, user, period))
-    scope = scope_indicators(body, user)
+    items = _items(shown_exceptions(body, user, period), user)
     shown = {item.indicator.pk for item in items}
-    rest = [i for i in scope if i.pk not in shown]
+    rest = [i for i in scope_indicators(body, user) if i.pk not in shown]
     return LayerReport(body=body, period=period or "", items=items,
-                       not_shown=_not_shown(rest, user, period), scope=len(scope))
+                       not_shown=_not_shown(rest, user, period))
 
 
 def _not_shown(indicators, user, period) -> Counter:

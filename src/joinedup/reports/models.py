@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from joinedup.common.querysets import RestrictedQuerySet
+from joinedup.common.querysets import PartnersOnly, RestrictedQuerySet
 from joinedup.common.tasks import TrackedWork
 from joinedup.history.recording import ChangeRecorded
 from joinedup.partnership import roles
@@ -24,10 +24,8 @@ class PackFrozen(Exception):
     """An attempt to change or remove an issued pack."""
 
 
-class PackQuerySet(RestrictedQuerySet):
-    def visible_to(self, user):
-        # Packs go to the partners round the table, not to the public.
-        return self if user and user.is_authenticated else self.none()
+class PackQuerySet(PartnersOnly, RestrictedQuerySet):
+    """Packs go to the partners round the table, not to the public."""
 
     def editable_by(self, user):
         """Packs ``user`` may build and issue (``roles.pack_bodies``)."""

@@ -5,18 +5,19 @@ on a screen, where a reader can widen the window. A pack is printed: its two cha
 side by side, each half a page wide, their text is larger, and their time axis says which
 years the figures are for, with no more labels than fit (a twenty-year series labelled
 every year runs its labels together on paper; a three-year series of financial years
-labelled by month names no year at all). The charts themselves are the same: ``common.charts`` makes both
-specifications, from the same stored assessments; only the size, the text and the time
-axis are the pack's own.
+labelled by month names no year at all). The charts themselves are the same:
+``common.charts`` makes both specifications, from the same points (``assessment.pages``);
+only the size, the text and the time axis are the pack's own.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from joinedup.assessment.models import Assessment
+from joinedup.assessment.pages import HISTORY_IN_FAN, fan_points, spc_points
 from joinedup.common import charts
-from joinedup.core.periods import parse_period
 
 #: The two charts are printed side by side, each about 85 mm wide.
 WIDTH = 330
@@ -59,12 +60,9 @@ def series_charts(indicator, area, user) -> SeriesCharts | None:
 
 
 def _spc(indicator, area, rows, latest) -> str:
-    points = [{"start": r.period_start.isoformat(), "value": r.value, "mean": r.spc_mean,
-               "variation": r.variation, "outlier": r.outlier, "lower": r.spc_lower,
-               "upper": r.spc_upper, "lower_2sigma": r.spc_lower_2sigma,
-               "upper_2sigma": r.spc_upper_2sigma} for r in rows]
-    spec = charts.spc_chart(points, unit=indicator.unit, target=latest.target, width=WIDTH)
-    _for_print(spec, SPC_HEIGHT, rows)
+    spec = charts.spc_chart(spc_points(rows), unit=indicator.unit, target=latest.target,
+                            width=WIDTH, height=SPC_HEIGHT, config=PRINT_CONFIG,
+                            axis=_print_axis(rows))
     target = f", with the target of {latest.target:g}" if latest.target is not None else ""
     return charts.render_svg(spec, label=(
         f"Statistical process control chart of {indicator.title} in {area.name}: "
@@ -73,15 +71,12 @@ def _spc(indicator, area, rows, latest) -> str:
 
 
 def _fan(indicator, area, rows, latest) -> str:
-    shown = rows[-12:]
-    history = [{"start": r.period_start.isoformat(), "value": r.value} for r in shown]
-    ahead = parse_period(latest.forecast_period)
-    forecast = {"start": ahead.start.isoformat(), "value": latest.forecast,
-                "lower80": latest.forecast_lower80, "upper80": latest.forecast_upper80,
-                "lower95": latest.forecast_lower95, "upper95": latest.forecast_upper95}
-    spec = charts.forecast_chart(history, forecast, unit=indicator.unit,
-                                 target=latest.target, width=WIDTH)
-    _for_print(spec, FAN_HEIGHT, shown, until=ahead.start)
+    history, forecast = fan_points(rows, latest)
+    shown = rows[-HISTORY_IN_FAN:]
+    ahead = dt.date.fromisoformat(forecast["start"])
+    spec = charts.forecast_chart(history, forecast, unit=indicator.unit, target=latest.target,
+                                 width=WIDTH, height=FAN_HEIGHT, config=PRINT_CONFIG,
+                                 axis=_print_axis(shown, until=ahead))
     chance = (f"; a {round(100 * latest.p_meet_target)}% chance of meeting the target"
               if latest.p_meet_target is not None else "")
     return charts.render_svg(spec, label=(
@@ -90,15 +85,10 @@ def _fan(indicator, area, rows, latest) -> str:
         f"prediction intervals{chance}."))
 
 
-def _for_print(spec: dict, height: int, rows, until=None) -> None:
-    """Give ``spec`` the pack's height, text sizes and time axis."""
-    spec["height"] = height
-    spec["config"] = PRINT_CONFIG
-    axis = charts.time_axis(
+def _print_axis(rows, until=None) -> dict:
+    """The pack's time axis: labelled by the year when the figures are for whole years,
+    with at most ``MOST_LABELS`` labels."""
+    return charts.time_axis(
         [r.period_start for r in rows] + ([until] if until else []),
         yearly=all((r.period_end - r.period_start).days >= 360 for r in rows),
         most=MOST_LABELS)
-    for layer in spec["layer"]:
-        x = layer.get("encoding", {}).get("x")
-        if x is not None:
-            x["axis"] = axis

@@ -53,7 +53,7 @@ def packs(request, slug):
                 tasks.queue(pack, request.user)
             return redirect(pack)
     listed = list(Pack.objects.visible_to(request.user).filter(body=body)
-                  .select_related("meeting", "built_by", "issued_by")[:50])
+                  .select_related("body", "meeting", "built_by", "issued_by")[:50])
     context = {
         "body": body, "packs": listed, "may_build": may_build, "upcoming": upcoming,
         "quarter": building.current_quarter(timezone.localdate()),

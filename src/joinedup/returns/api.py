@@ -17,7 +17,6 @@ from ninja.errors import HttpError
 from joinedup.partnership.api_auth import OPTIONAL_TOKEN, READ, WRITE
 from joinedup.returns.api_figures import (
     FIGURES,
-    MAX_ID,
     ChangeIn,
     Chosen,
     Moved,
@@ -37,6 +36,7 @@ from joinedup.returns.api_figures import (
 )
 from joinedup.common.api import (
     DETAIL_ERRORS,
+    MAX_ID,
     READ_ERRORS,
     WRITE_ERRORS,
     Code,

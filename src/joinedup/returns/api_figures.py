@@ -13,11 +13,12 @@ from typing import Annotated, Literal
 import polars as pl
 from ninja import Field, Schema
 
-from joinedup.common.api import Body, Code, LongText, Page, PageQuery, finite, invalid, text
+from joinedup.common.api import (
+    MAX_ID, Body, Code, LongText, Page, PageQuery, finite, invalid, text,
+)
 from joinedup.returns.models import DataValue
 
 FIGURES = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
-MAX_ID = 2**53
 MAX_ITEMS = 10_000
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]

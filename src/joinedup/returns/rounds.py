@@ -66,6 +66,11 @@ def _matching_value(values=None):
     )
 
 
+def received_value():
+    """The received figure (submitted or approved) matching the outer expected return."""
+    return _matching_value().filter(state__in=RECEIVED_STATES)
+
+
 def with_status(expected, collection_round: CollectionRound, today: dt.date):
     """Annotate expected returns with ``status`` and ``late`` (see the module docstring)."""
     value = _matching_value()
@@ -214,9 +219,8 @@ def outstanding_by_round(user, rounds, organisation: Organisation | int | None =
     expected = ExpectedReturn.objects.visible_to(user).filter(collection_round__in=rounds)
     if organisation is not None:
         expected = expected.filter(owner=organisation)
-    matched = _matching_value().filter(state__in=RECEIVED_STATES)
     counted = (
-        expected.filter(~Exists(matched))
+        expected.filter(~Exists(received_value()))
         .order_by().values("collection_round_id").annotate(owed=Count("pk"))
     )
     return {row["collection_round_id"]: row["owed"] for row in counted}

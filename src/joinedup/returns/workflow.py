@@ -35,8 +35,13 @@ def _describe(values) -> str:
 
 
 def _step(values, allowed, user, *, from_states, to_state: str, verb: str,
-          reason: str = "", stamp=None, past: str = "") -> int:
-    """Move ``values`` to ``to_state``: all of them, or none with a reason why."""
+          reason: str = "", stamp=None, past: str = "",
+          event: FiguresChange | None = None) -> int:
+    """Move ``values`` to ``to_state``: all of them, or none with a reason why.
+
+    With ``event``, the indicators of the moved figures are announced as changed once
+    the transaction commits.
+    """
     wanted = list(values.select_related("indicator", "area").order_by("pk"))
     if not wanted:
         raise WorkflowError(f"There are no figures to {verb}.")
@@ -69,6 +74,8 @@ def _step(values, allowed, user, *, from_states, to_state: str, verb: str,
             ["state", "version", "submitted_by", "submitted_at", "approved_by", "approved_at",
              "returned_reason", "updated_at"])
         record_bulk(updated=changed)
+        if event is not None:
+            announce({v.indicator_id for v in wanted}, event, user)
     return len(wanted)
 
 
@@ -86,14 +93,9 @@ def approve(values, user) -> int:
     def stamp(value, now):
         value.approved_by, value.approved_at, value.updated_at = user, now, now
         value.returned_reason = ""
-    with transaction.atomic():
-        # Read before the step: ``values`` may be filtered on the state it changes.
-        indicators = set(values.values_list("indicator_id", flat=True))
-        count = _step(values, DataValue.objects.approvable_by(user), user,
-                      from_states=[State.SUBMITTED], to_state=State.APPROVED,
-                      verb="approve", past="approved", stamp=stamp)
-        announce(indicators, FiguresChange.APPROVED, user)
-    return count
+    return _step(values, DataValue.objects.approvable_by(user), user,
+                 from_states=[State.SUBMITTED], to_state=State.APPROVED,
+                 verb="approve", past="approved", stamp=stamp, event=FiguresChange.APPROVED)
 
 
 def return_to_owner(values, user, reason: str) -> int:
@@ -127,13 +129,9 @@ def send_back(values, user, reason: str) -> int:
     def stamp(value, now):
         value.returned_reason, value.updated_at = reason, now
         value.approved_by, value.approved_at = None, None
-    with transaction.atomic():
-        indicators = set(values.values_list("indicator_id", flat=True))
-        count = _step(values, allowed, user, from_states=[State.APPROVED],
-                      to_state=State.RETURNED, verb="send back", past="sent back",
-                      reason=reason, stamp=stamp)
-        announce(indicators, FiguresChange.RETURNED, user)
-    return count
+    return _step(values, allowed, user, from_states=[State.APPROVED],
+                 to_state=State.RETURNED, verb="send back", past="sent back",
+                 reason=reason, stamp=stamp, event=FiguresChange.RETURNED)
 
 
 def change_value(figure: DataValue, user, /, *, version: int, reason: str = "",

@@ -45,7 +45,6 @@ TIMES = [f.attname for f in DataValue._meta.concrete_fields
          if f.get_internal_type() == "DateTimeField"]
 FIGURES = ["value", "numerator", "denominator", "lower_ci", "upper_ci"]
 STAGED = "joinedup_staged_figures"
-RECORDED = "joinedup_recorded_changes"
 
 
 class StaleWrite(Exception):
@@ -164,16 +163,14 @@ def _snapshot_sql(alias: str) -> str:
     return f"json_object({', '.join(parts)})"
 
 
-def _record_changes(cursor, *, now: str) -> tuple[str, list]:
+def _record_changes(cursor, *, now: str) -> None:
     """A change, with the figure before as JSON, for each figure staged for updating;
-    made by the database. Returns the condition (SQL, parameters) that picks out exactly
-    the changes made, for the caller to fill in ``after`` once it has changed the figures:
-    others may record changes (to a target, say) while an upload writes."""
+    made by the database. The caller fills in ``after`` once it has changed them."""
     context = current_context()
     content_type = ContentType.objects.get_for_model(DataValue).pk
     cast = "::text" if _postgres() else ""
     value_text = f"CAST(v.{q('value')} AS TEXT)" if not _postgres() else f"v.{q('value')}::text"
-    insert = (
+    cursor.execute(
         f"INSERT INTO {q(CHANGES)} (time, person_id, actor, action, content_type_id, "
         "object_id, object_repr, before, after, reason) "
         f"SELECT {_param('timestamptz')}, {_param('bigint')}, %s, %s, {_param('integer')}, v.id, "
@@ -181,23 +178,9 @@ def _record_changes(cursor, *, now: str) -> tuple[str, list]:
         f"{_snapshot_sql('v')}, NULL, {_param('text')} "
         f"FROM {q(TABLE)} v JOIN {q(Indicator._meta.db_table)} i ON i.id = v.indicator_id "
         f"JOIN {q(Area._meta.db_table)} a ON a.id = v.area_id "
-        f"WHERE v.id IN (SELECT id FROM {STAGED})")
-    params = [now, getattr(context.person, "pk", None), context.actor, Change.Action.UPDATE,
-              content_type, context.reason]
-    if _postgres():
-        # Other sessions draw ids from the same sequence meanwhile, so ours need not be
-        # consecutive: the statement itself says which it made, kept in the database.
-        cursor.execute(f"DROP TABLE IF EXISTS {RECORDED}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {RECORDED} (id bigint PRIMARY KEY)")
-        cursor.execute(f"WITH made AS ({insert} RETURNING id) "
-                       f"INSERT INTO {RECORDED} SELECT id FROM made", params)
-        return f"{q(CHANGES)}.id IN (SELECT id FROM {RECORDED})", []
-    # SQLite: the IMMEDIATE transaction is the only writer, so the rows above the largest
-    # id before the statement, up to the largest after it, are the statement's own.
-    # (RETURNING would say so too, but hands every id to Python and back.)
-    first = _last_change_id(cursor) + 1
-    cursor.execute(insert, params)
-    return f"{q(CHANGES)}.id BETWEEN %s AND %s", [first, _last_change_id(cursor)]
+        f"WHERE v.id IN (SELECT id FROM {STAGED})",
+        [now, getattr(context.person, "pk", None), context.actor, Change.Action.UPDATE,
+         content_type, context.reason])
 
 
 def _param(sql_type: str) -> str:
@@ -255,7 +238,8 @@ def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.dateti
                    "lower_ci double precision, upper_ci double precision, note text, "
                    "was_version integer)")
     _send(STAGED, staged, {}, cursor)
-    recorded, recorded_params = _record_changes(cursor, now=stamp)
+    since = _last_change_id(cursor)
+    _record_changes(cursor, now=stamp)
     submitted = state == DataValue.State.SUBMITTED
     sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in [*FIGURES, "note"])
     cursor.execute(
@@ -268,12 +252,16 @@ def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.dateti
     if done != rows.height:
         raise StaleWrite(f"{rows.height - done} figure(s) changed while this was being "
                          "saved; nothing was saved. Check the figures again and resend.")
+    # Exactly the changes made above: others may record changes (to a target, say) while
+    # an upload writes, but nobody else changes these figures while they are held, and the
+    # staged table names exactly the figures just changed, one change each.
+    content_type = ContentType.objects.get_for_model(DataValue).pk
     cursor.execute(
         f"UPDATE {q(CHANGES)} SET after = (SELECT {_snapshot_sql('v')} FROM {q(TABLE)} v "
-        f"WHERE v.id = {q(CHANGES)}.object_id) WHERE {recorded}", recorded_params)
+        f"WHERE v.id = {q(CHANGES)}.object_id) WHERE {q(CHANGES)}.id > %s "
+        f"AND {q(CHANGES)}.content_type_id = %s "
+        f"AND {q(CHANGES)}.object_id IN (SELECT id FROM {STAGED})", [since, content_type])
     cursor.execute(f"DROP TABLE {STAGED}")
-    if _postgres():
-        cursor.execute(f"DROP TABLE {RECORDED}")
 
 
 #: Figures written at once beyond which PostgreSQL's planner statistics are refreshed.

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
-from joinedup.core.periods import PeriodError, parse_period
+from joinedup.core.periods import PeriodError, financial_quarter, parse_period
 from joinedup.exceptions.models import BoardDecision
 from joinedup.partnership.models import AgendaSlot
 
@@ -128,9 +128,7 @@ class BoardMinuteForm(DatePartsMixin, forms.Form):
 
 def last_quarter(today: dt.date) -> str:
     """The financial quarter before the one ``today`` is in: what a meeting looks at."""
-    year = today.year if today.month >= 4 else today.year - 1
-    quarter = parse_period(f"{year}/{(year + 1) % 100:02d} Q{(today.month - 4) % 12 // 3 + 1}")
-    return quarter.shift(-1).label
+    return financial_quarter(today).shift(-1).label
 
 
 class MeetingForm(DatePartsMixin, forms.Form):

@@ -22,13 +22,12 @@ from joinedup.exceptions.decisions import DecisionRefused, record_board_decision
 from joinedup.exceptions.models import IndicatorException
 from joinedup.history.recording import recorded_as
 from joinedup.partnership import roles
-from joinedup.partnership.meetings import default_agenda
+from joinedup.partnership.meetings import add_meeting
 from joinedup.partnership.models import AgendaSlot, Body, Meeting, Organisation
 from joinedup.reports.layers import BOARD_KINDS, layer_report
 from joinedup.web.forms import AgendaNotesForm, BoardMinuteForm, MeetingForm, last_quarter
 from joinedup.web.views.reports import (
     NOTHING_BEHIND,
-    exception_pages_built,
     meeting_period,
     report_themes,
     with_minuted_meetings,
@@ -45,11 +44,6 @@ def _meeting(user, body, pk) -> Meeting:
     return meeting
 
 
-def minutes_here(body) -> bool:
-    """The Board's decisions are minuted at its own meetings (see ``record_board_decision``)."""
-    return body.kind == "board"
-
-
 def _minute_form(partners, exception_pk, data=None) -> BoardMinuteForm:
     return BoardMinuteForm(data, prefix=f"minute-{exception_pk}", partners=partners)
 
@@ -64,11 +58,11 @@ def meeting(request, slug, pk):
     user = request.user
     body = _body(user, slug)
     meeting = _meeting(user, body, pk)
-    may_minute = minutes_here(body) and roles.may_minute(user)
+    may_minute = roles.minutes_at(body) and roles.may_minute(user)
     if request.method == "GET":
         return _page(request, body, meeting, may_minute=may_minute)
     if not may_minute:
-        refusal = (roles.MINUTE_REFUSAL if minutes_here(body)
+        refusal = (roles.MINUTE_REFUSAL if roles.minutes_at(body)
                    else f"Decisions are not minuted at meetings of {body.name}.")
         return _page(request, body, meeting, may_minute=False, refusal=refusal, status=403)
     exception_pk, form = _record_minute(request, meeting)
@@ -130,7 +124,6 @@ def _page(request, body, meeting, *, may_minute, posted=None, refusal="", status
         "posted_form": posted[1] if posted else None,
         "refusal": refusal,
         "nothing_behind": NOTHING_BEHIND,
-        "exception_pages": exception_pages_built(),
         "upcoming": meeting.starts >= timezone.now(),
     }
     return render(request, "partnership/meeting.html", context, status=status)
@@ -156,10 +149,8 @@ def meeting_new(request, slug):
         try:
             with transaction.atomic(), recorded_as(
                     user, reason=f"Meeting of {body.name} added with its default agenda"):
-                made = Meeting.objects.create(body=body, starts=data["starts"],
-                                              place=data["place"], period=data["period"])
-                for order, (kind, title) in enumerate(default_agenda(body), start=1):
-                    AgendaSlot.objects.create(meeting=made, order=order, kind=kind, title=title)
+                made = add_meeting(body, starts=data["starts"], place=data["place"],
+                                   period=data["period"])
         except IntegrityError:
             form.add_error("date_day", f"{body.name} already has a meeting at that date and "
                                        "time")

@@ -18,7 +18,6 @@ from joinedup.partnership.models import (
 )
 from joinedup.places.models import Area
 from joinedup.strategy.models import Indicator, Outcome, Strategy, Theme
-from joinedup.web.views.reports import url_if_built
 
 
 def overview(request):
@@ -87,7 +86,6 @@ def body(request, slug):
         "upcoming": sorted((m for m in meetings if m.starts >= now), key=lambda m: m.starts),
         "past": sorted((m for m in meetings if m.starts < now), key=lambda m: m.starts,
                        reverse=True),
-        "packs_url": url_if_built("reports:packs", body.slug),
         "may_manage_meetings": manages_framework(user),
     }
     return render(request, "partnership/body.html", context)

@@ -19,9 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
 
-from joinedup.assessment.models import AssessmentRun
 from joinedup.assessment.pages import SeriesAssessment, series_assessment
 from joinedup.core.periods import PeriodError, parse_period
 from joinedup.exceptions.models import IndicatorException
@@ -68,15 +66,9 @@ class Charts:
                    p_meet_target=latest.p_meet_target)
 
 
-def assessment_version() -> str:
-    """Changes whenever an assessment run starts or finishes: all a series' charts rest on."""
-    latest = AssessmentRun.objects.order_by("-pk").values_list("pk", "finished_at").first()
-    return f"{latest[0]}:{latest[1].isoformat() if latest[1] else 'running'}" if latest else "0"
-
-
 def series_charts(indicator, area, user, version: str) -> Charts:
     """One series' charts (``assessment.pages.series_assessment``), kept until ``version``
-    changes. They are the same for everyone who may see the indicator: its assessments are
+    changes (``exceptions.pages.charts_version``). They are the same for everyone who may see the indicator: its assessments are
     visible exactly when it is."""
     key = f"report-charts:{indicator.pk}:{area.pk}:{version}"
     charts = cache.get(key)
@@ -105,22 +97,7 @@ class ReportEntry:
 
     @property
     def headline_area(self):
-        """The widest flagged area, which ``exceptions.decisions.headline_flag_area`` tells
-        the story for, read from the flags the report has already loaded."""
-        areas = self.item.areas
-        return areas[0] if areas else None
-
-
-def url_if_built(name: str, *args) -> str:
-    """The address of a page, or "" while no page of that name exists."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
-def exception_pages_built() -> bool:
-    return bool(url_if_built("exceptions:exception", 1))
+        return self.item.headline_area
 
 
 def chosen_period(request) -> tuple[str | None, str]:
@@ -160,10 +137,10 @@ def report_themes(report: LayerReport, user, *, charts: bool = True) -> list[tup
     entries = [entry for _theme, group in groups for entry in group]
     if not charts:
         return groups
-    if len(entries) > CHARTS_IN_PAGE and exception_pages_built():
+    if len(entries) > CHARTS_IN_PAGE:
         mark_charts(entries, user)
         return groups
-    version = assessment_version() if entries else ""
+    version = charts_version() if entries else ""
     for entry in entries:
         area = entry.headline_area
         entry.charts = series_charts(entry.indicator, area, user, version) if area else None
@@ -206,6 +183,5 @@ def report(request, slug):
         "is_executive": body.kind in EXECUTIVE_KINDS,
         "management_group": management_group(body, user) if is_board else None,
         "nothing_behind": NOTHING_BEHIND,
-        "exception_pages": exception_pages_built(),
     }
     return render(request, "partnership/report.html", context)

@@ -15,14 +15,12 @@ ends: the exception then waits for corrected figures.
 
 from __future__ import annotations
 
-import getpass
-import os
-
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.exceptions.decisions import DecisionRefused, PlanDetails, triage
 from joinedup.exceptions.models import IndicatorException, TriageDecision
 from joinedup.partnership.models import Person
+from joinedup.partnership.people import person_for_command
 from joinedup.returns.management.commands.remind import day
 from joinedup.returns.workflow import WorkflowError
 
@@ -60,11 +58,9 @@ class Command(BaseCommand):
                                "next period)")
 
     def handle(self, *args, **options):
-        username = options["user"] or os.environ.get("JOINEDUP_USER") or getpass.getuser()
-        user = Person.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"There is no active person with the username {username!r}; "
-                               "say who decides with --user USERNAME.")
+        user = person_for_command(
+            options["user"], refusal="There is no active person with the username "
+                                     "{username!r}; say who decides with --user USERNAME.")
         plan = None
         if options["decision"] == Decision.PERFORMANCE and options["owner"]:
             # An inactive owner is found, so that the refusal says why they cannot own it.

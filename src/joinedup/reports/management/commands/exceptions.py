@@ -24,7 +24,8 @@ from joinedup.core.periods import PeriodError, parse_period
 from joinedup.exceptions.api_schemas import SUMMARY_FIELDS, exception_summary
 from joinedup.exceptions.models import IndicatorException
 from joinedup.exceptions.pages import exception_items
-from joinedup.partnership.models import Body, Person
+from joinedup.partnership.models import Body
+from joinedup.partnership.people import person_for_command
 from joinedup.reports.layers import shown_exceptions
 
 #: How a CSV cell holds a list (flags, areas); no flag kind or area code contains it.
@@ -65,7 +66,9 @@ class Command(BaseCommand):
                             help="write to this file instead of standard output")
 
     def handle(self, *args, **options):
-        viewer = _person(options["user"]) if options["user"] else PartnershipView()
+        viewer = (person_for_command(options["user"], refusal="There is no active person "
+                                                              "with the username {username!r}.")
+                  if options["user"] else PartnershipView())
         label = _period(options["period"]) if options["period"] else None
         out = options["out"]
         if options["body"]:
@@ -98,13 +101,6 @@ def as_csv(summaries: list[dict]) -> str:
 
 def as_json(summaries: list[dict]) -> str:
     return json.dumps(summaries, indent=2, ensure_ascii=False) + "\n"
-
-
-def _person(username: str) -> Person:
-    found = Person.objects.filter(username=username, is_active=True).first()
-    if found is None:
-        raise CommandError(f"There is no active person with the username {username!r}.")
-    return found
 
 
 def _period(text: str) -> str:

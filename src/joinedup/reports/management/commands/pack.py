@@ -12,8 +12,6 @@ stdout, for a script to keep. A refusal exits non-zero with a one-line reason on
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
 from pathlib import Path
 
@@ -21,7 +19,8 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from joinedup.partnership.models import Body, Meeting, Person
+from joinedup.partnership.models import Body, Meeting
+from joinedup.partnership.people import person_for_command
 from joinedup.reports import building
 from joinedup.reports.models import Pack, PackFrozen
 
@@ -70,7 +69,9 @@ class Command(BaseCommand):
             meeting = Meeting.objects.filter(pk=options["meeting"], body=body).first()
             if meeting is None:
                 raise CommandError(f"{body.name} has no meeting {options['meeting']}")
-        user = self._user(options["user"])
+        user = person_for_command(
+            options["user"], refusal="there is no active person {username!r}; say who builds "
+                                     "the pack with --user USERNAME")
         try:
             pack = building.draft_for(body, user, format=options["format"],
                                       period=options["period"], meeting=meeting)
@@ -102,14 +103,6 @@ class Command(BaseCommand):
                           f"{pack.issued_at:%-d %B %Y}, {pack.size:,} bytes, SHA-256 "
                           f"{pack.sha256}\n")
         self.stdout.write(str(pack.pk))
-
-    def _user(self, name: str | None) -> Person:
-        name = name or os.environ.get("JOINEDUP_USER") or getpass.getuser()
-        user = Person.objects.filter(username=name, is_active=True).first()
-        if user is None:
-            raise CommandError(f"there is no active person {name!r}; say who builds the pack "
-                               "with --user USERNAME")
-        return user
 
     def _progress(self, options):
         quiet = options["quiet"] or options.get("verbosity", 1) < 1

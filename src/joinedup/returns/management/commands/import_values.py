@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
 import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from joinedup.partnership.models import Person
+from joinedup.partnership.people import person_for_command
 from joinedup.returns import importing
 from joinedup.returns.models import CollectionRound
 
@@ -40,7 +38,9 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        user = self._user(options["user"])
+        user = person_for_command(
+            options["user"], refusal="there is no active person {username!r}; say who is "
+                                     "sending the figures with --user USERNAME")
         collection_round = None
         if options["round"]:
             collection_round = CollectionRound.objects.filter(slug=options["round"]).first()
@@ -77,14 +77,6 @@ class Command(BaseCommand):
             f"{path}: {result.created:,} new, {result.changed:,} changed, "
             f"{result.unchanged:,} unchanged, {result.skipped:,} empty rows skipped, in "
             f"{took:.1f} s{'; submitted for approval' if options['submit'] else ''}")
-
-    def _user(self, name: str | None) -> Person:
-        name = name or os.environ.get("JOINEDUP_USER") or getpass.getuser()
-        user = Person.objects.filter(username=name, is_active=True).first()
-        if user is None:
-            raise CommandError(f"there is no active person {name!r}; say who is sending the "
-                               "figures with --user USERNAME")
-        return user
 
     def _say(self, text: str) -> None:
         sys.stderr.write(text + "\n")

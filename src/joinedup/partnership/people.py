@@ -1,0 +1,29 @@
+"""Finding the person a command-line command acts as.
+
+A command is run as a person, so that what it does is checked and recorded as theirs.
+``--user USERNAME`` names them; without it, ``JOINEDUP_USER`` does, and failing that the
+login name of whoever runs the command.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from django.core.management.base import CommandError
+
+from joinedup.partnership.models import Person
+
+
+def person_for_command(username: str | None, *, refusal: str) -> Person:
+    """The active person ``username`` names (by default ``JOINEDUP_USER``, then the login
+    name), or a ``CommandError``.
+
+    ``refusal`` is the error's message, with ``{username!r}`` where the name goes, so each
+    command can say what the person is needed for.
+    """
+    username = username or os.environ.get("JOINEDUP_USER") or getpass.getuser()
+    person = Person.objects.filter(username=username, is_active=True).first()
+    if person is None:
+        raise CommandError(refusal.format(username=username))
+    return person
