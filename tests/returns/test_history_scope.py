@@ -7,7 +7,11 @@ Their change must come out exactly as they recorded it.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import pytest
+from django.db import connection
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
@@ -63,3 +67,19 @@ def test_a_change_committed_meanwhile_keeps_its_own_after(person, monkeypatch):
         assert (change.before["value"], change.after["value"]) == (
             sent[figure.indicator.code], resent[figure.indicator.code])
         assert change.after == figure.snapshot()
+
+
+@pytest.mark.parametrize("microsecond", [525160, 500000, 1, 0])
+def test_the_database_writes_a_figure_as_its_snapshot_does(microsecond):
+    """Times whose microseconds end in zeros, or are zero, come out as isoformat() has them."""
+    figure = latest("HW 01")
+    when = dt.datetime(2026, 12, 2, 9, 21, 25, microsecond, tzinfo=dt.UTC)
+    DataValue.objects.filter(pk=figure.pk).update(updated_at=when, submitted_at=None)
+    figure.refresh_from_db()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {writing._snapshot_sql('v')} FROM {writing.q(writing.TABLE)} v "
+                       "WHERE v.id = %s", [figure.pk])
+        made = cursor.fetchone()[0]
+    made = json.loads(made) if isinstance(made, str) else made
+    assert made == figure.snapshot()
+    assert made["updated_at"] == when.isoformat()

@@ -152,8 +152,11 @@ def _snapshot_sql(alias: str) -> str:
     """The figure's row as JSON, keyed and formatted as ``ChangeRecorded.snapshot()``."""
     if _postgres():
         # The row's own JSON: its column names are the snapshot's keys, and PostgreSQL
-        # writes dates and UTC times as isoformat() does.
-        return f"to_jsonb({alias})"
+        # writes dates as isoformat() does. Times are written out here, because PostgreSQL
+        # drops trailing zeros of the microseconds where isoformat() keeps all six.
+        times = ", ".join(f"'{f}', {_isoformat_sql(f'{alias}.{q(f)}')}" for f in TIMES)
+        return f"(to_jsonb({alias}) || jsonb_build_object({times}))" if times else (
+            f"to_jsonb({alias})")
     parts = []
     for f in FIELDS:
         column = f"{alias}.{q(f)}"
@@ -161,6 +164,15 @@ def _snapshot_sql(alias: str) -> str:
             column = f"replace({column}, ' ', 'T') || '+00:00'"
         parts.append(f"'{f}', {column}")
     return f"json_object({', '.join(parts)})"
+
+
+def _isoformat_sql(column: str) -> str:
+    """A UTC time as ``datetime.isoformat()`` writes it: six figures of microseconds, or
+    none when they are zero; NULL stays NULL."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+            f"CASE WHEN mod(date_part('microseconds', {utc})::bigint, 1000000) = 0 THEN '' "
+            f"ELSE to_char({utc}, '.US') END || '+00:00'")
 
 
 def _record_changes(cursor, *, now: str) -> None:
