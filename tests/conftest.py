@@ -19,6 +19,7 @@ PERSONAS = {
     "theme_lead": "theme.lead",
     "board": "board.member",
     "steering": "steering.member",
+    "finance": "finance.officer",
 }
 
 

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "joinedup.strategy",
     "joinedup.returns",
     "joinedup.assessment",
+    "joinedup.resources",
     "joinedup.exceptions",
     "joinedup.reports",
     "joinedup.api",

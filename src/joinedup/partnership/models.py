@@ -101,6 +101,7 @@ class Body(ChangeRecorded):
     class Kind(models.TextChoices):
         BOARD = "board", "Board"
         EXECUTIVE = "executive", "Executive or management group"
+        FINANCE_GROUP = "finance_group", "Finance officers' group"
         THEME_PARTNERSHIP = "theme_partnership", "Theme partnership"
         AREA_FORUM = "area_forum", "Area forum"
         DISTRICT_PARTNERSHIP = "district_partnership", "District partnership"

@@ -10,6 +10,7 @@ from joinedup.common.querysets import manages_framework
 
 EXECUTIVE = "executive"
 BOARD = "board"
+FINANCE_GROUP = "finance_group"
 MINUTE_TAKING_ROLES = ("chair", "vice_chair", "officer")
 
 
@@ -41,6 +42,20 @@ def may_minute(user) -> bool:
     return manages_framework(user) or sits_on(user, BOARD, MINUTE_TAKING_ROLES)
 
 
+def sees_all_spend(user) -> bool:
+    """The finance officers' group and the Board see every partner's spend lines; others
+    see their own partner's and those shared with them (``resources.querysets``)."""
+    return sits_on(user, FINANCE_GROUP) or sits_on(user, BOARD)
+
+
+def may_manage_money(user) -> bool:
+    """The partnership officer and the finance officers' group keep the funding streams
+    and pooled budgets, and agree how a pot is allocated."""
+    return manages_framework(user) or sits_on(user, FINANCE_GROUP)
+
+
+MONEY_REFUSAL = ("Only the finance officers' group and the partnership officer may change "
+                 "funding streams, pooled budgets and allocations.")
 TRIAGE_REFUSAL = ("Only members of the management group and the partnership officer may "
                   "triage exceptions.")
 MINUTE_REFUSAL = ("Only the partnership officer and the Board's chair, vice-chair and officer "

@@ -7,6 +7,7 @@ underscores, so "Lower CI" and "lower-ci" both read as ``lower_ci``.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 #: Every upload must have these.
 REQUIRED = ("indicator", "area", "period", "value")
@@ -34,3 +35,19 @@ EXPORT = ("indicator", "area", "period", "value", *FIGURES, "note", "state", "ve
 def normalise(name: str) -> str:
     """A header as typed → the column name it stands for."""
     return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What one kind of tabular return may hold, so that every kind shares one reader:
+    the column names it accepts, the ones its header example names, and the sheet names
+    a workbook may keep it under."""
+
+    accepted: tuple[str, ...]
+    example: str
+    sheets: tuple[str, ...]
+
+
+#: The figures return: indicator × area × period values.
+FIGURE_RETURN = Layout(accepted=ACCEPTED, example="indicator, area, period, value …",
+                       sheets=("values", "returns"))

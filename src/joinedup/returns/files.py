@@ -51,18 +51,20 @@ _OTHER_FILES = (
 )
 
 
-def read_table(data: bytes, name: str) -> pl.DataFrame:
+def read_table(data: bytes, name: str,
+               layout: columns.Layout = columns.FIGURE_RETURN) -> pl.DataFrame:
     """The cells of a returns file: an Int64 ``row`` and one String column per header.
 
     Columns are named by ``columns.normalise``; every cell is stripped text, or None when
     empty. Fully empty rows and unheaded empty columns are left out. Raises
-    ``UploadRejected`` when the file cannot be read as a table of returns.
+    ``UploadRejected`` when the file cannot be read as a table of returns. ``layout``
+    says which kind of return it is (figures, by default, or spend lines …).
     """
     if _is_workbook(data, name):
-        grid = _workbook_grid(data, name)
+        grid = _workbook_grid(data, name, layout)
     else:
         grid = _text_grid(data, name)
-    return _table(grid, name)
+    return _table(grid, name, layout)
 
 
 def float_text(expr: pl.Expr) -> pl.Expr:
@@ -270,14 +272,14 @@ def _encoding_problem(data: bytes, name: str, separator: str) -> UploadRejected:
 
 # --- workbooks --------------------------------------------------------------------------
 
-def _workbook_grid(data: bytes, name: str) -> pl.DataFrame:
+def _workbook_grid(data: bytes, name: str, layout: columns.Layout) -> pl.DataFrame:
     """The first visible sheet (or the one named values or returns), as text cells."""
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            sheet = _returns_sheet(book)
+            sheet = _returns_sheet(book, layout)
             sheet.reset_dimensions()  # some programs record wrong sizes; read what is there
             numbers, rows = [], []
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -298,9 +300,9 @@ def _workbook_grid(data: bytes, name: str) -> pl.DataFrame:
     return _grid_from_rows(numbers, _cell_texts(rows, period[0] if period else -1))
 
 
-def _returns_sheet(book):
+def _returns_sheet(book, layout: columns.Layout):
     for sheet in book.worksheets:
-        if sheet.title.strip().lower() in ("values", "returns"):
+        if sheet.title.strip().lower() in layout.sheets:
             return sheet
     visible = [s for s in book.worksheets if s.sheet_state == "visible"]
     return (visible or book.worksheets)[0]
@@ -340,7 +342,7 @@ def _cell_texts(rows: list[tuple], period_column: int) -> list[list[str | None]]
 
 # --- the table --------------------------------------------------------------------------
 
-def _table(grid: pl.DataFrame, name: str) -> pl.DataFrame:
+def _table(grid: pl.DataFrame, name: str, layout: columns.Layout) -> pl.DataFrame:
     """Header and figures from a grid of cells, or the reason it cannot be used."""
     cells = [c for c in grid.columns if c != ROW]
     grid = grid.with_columns(pl.col(cells).str.strip_chars().replace("", None))
@@ -351,7 +353,7 @@ def _table(grid: pl.DataFrame, name: str) -> pl.DataFrame:
     headings = [grid[c][0] for c in cells]
     figures = grid.slice(1)
     filled = figures.select(pl.col(cells).is_not_null().any()).row(0) if cells else ()
-    names = _header_names(headings, filled, header_row, name)
+    names = _header_names(headings, filled, header_row, name, layout)
     kept = {c: n for c, n in zip(cells, names, strict=True) if n is not None}
     if figures.height == 0:
         raise _refuse(name, f"The file has a header row but no figures below it: add one row "
@@ -360,11 +362,11 @@ def _table(grid: pl.DataFrame, name: str) -> pl.DataFrame:
 
 
 def _header_names(headings: list[str | None], filled: tuple, header_row: int,
-                  name: str) -> list[str | None]:
+                  name: str, layout: columns.Layout) -> list[str | None]:
     """Each column's name (None for an empty column to leave out), or why they won't do."""
     names = [columns.normalise(h) if h is not None else None for h in headings]
-    if not set(names) & set(columns.ACCEPTED):
-        raise _refuse(name, _missing_header_message(headings, header_row), header_row)
+    if not set(names) & set(layout.accepted):
+        raise _refuse(name, _missing_header_message(headings, header_row, layout), header_row)
     problems = []
     seen: dict[str, int] = {}
     for j, (heading, has_figures) in enumerate(zip(names, filled, strict=True)):
@@ -389,13 +391,14 @@ def _header_names(headings: list[str | None], filled: tuple, header_row: int,
     return names
 
 
-def _missing_header_message(headings: list[str | None], header_row: int) -> str:
+def _missing_header_message(headings: list[str | None], header_row: int,
+                            layout: columns.Layout) -> str:
     first = next((h for h in headings if h), "")
-    if ";" in first and set(map(columns.normalise, first.split(";"))) & set(columns.ACCEPTED):
+    if ";" in first and set(map(columns.normalise, first.split(";"))) & set(layout.accepted):
         return ("The columns are separated by semicolons, but a CSV file must use commas. "
                 f"{SAVE_AS_CSV}, or choose “,” as the separator when you export.")
     shown = ", ".join(h or "(empty)" for h in headings[:5]) + (
         ", …" if len(headings) > 5 else "")
-    return (f"Row {header_row} should be the header row naming the columns (indicator, "
-            f"area, period, value …), but none of its cells is a column name: it reads "
+    return (f"Row {header_row} should be the header row naming the columns "
+            f"({layout.example}), but none of its cells is a column name: it reads "
             f"“{shown}”. Add a header row above the figures; the template has one.")

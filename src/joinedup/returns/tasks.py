@@ -53,12 +53,13 @@ def _sheet_rows(data: bytes) -> int | None:
     import openpyxl
 
     # The sheet the import will read, chosen as it chooses it.
+    from joinedup.returns.columns import FIGURE_RETURN
     from joinedup.returns.files import _returns_sheet
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
         try:
-            rows = _returns_sheet(book).max_row
+            rows = _returns_sheet(book, FIGURE_RETURN).max_row
         finally:
             book.close()
     except Exception:  # openpyxl raises many kinds for a damaged file

@@ -25,13 +25,15 @@ meanwhile, so new rows take ids after the largest in use.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass, field
 
 import polars as pl
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
+from joinedup.common.bulk import postgres as _postgres
+from joinedup.common.bulk import q
+from joinedup.common.bulk import send as _send
 from joinedup.history.models import Change
 from joinedup.history.recording import current_context, record_run
 from joinedup.places.models import Area
@@ -61,14 +63,6 @@ class Written:
     unapproved_indicators: set[int] = field(default_factory=set)
 
 
-def q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def hold_figures() -> None:
     """Hold off other writers of figures until this transaction ends.
 
@@ -78,69 +72,6 @@ def hold_figures() -> None:
     if _postgres():
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {q(TABLE)} IN SHARE ROW EXCLUSIVE MODE")
-
-
-def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date)
-
-
-def _send(table: str, frame: pl.DataFrame, constants: dict, cursor) -> None:
-    """Insert ``frame``'s rows into ``table``, with ``constants`` the same in every row."""
-    if frame.is_empty():
-        return
-    names = ", ".join(q(c) for c in [*frame.columns, *constants])
-    if _postgres():
-        for column, value in constants.items():
-            frame = frame.with_columns(pl.lit(value).alias(column))
-        text = _as_text(frame).write_csv(include_header=False)
-        with cursor.cursor.copy(f"COPY {q(table)} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-            copy.write(text.encode())
-        return
-    # SQLite: the constants go in once, as literals; the rows a few hundred a statement.
-    literals = "".join(f", {_literal(v)}" for v in constants.values())
-    one_row = f"({', '.join(['?'] * frame.width)}{literals})"
-    per_statement = max(1, min(500, _sqlite_parameter_limit() // frame.width))
-    insert = f"INSERT INTO {q(table)} ({names}) VALUES "
-    many = insert + ", ".join([one_row] * per_statement)
-    text = _as_text(frame)
-    for start in range(0, text.height, _SQLITE_SLICE):
-        cells = _cells(text.slice(start, _SQLITE_SLICE))
-        step = per_statement * frame.width
-        whole = len(cells) // step * step
-        if whole:
-            cursor.cursor.executemany(many, (cells[i:i + step] for i in range(0, whole, step)))
-        if whole < len(cells):
-            rest = (len(cells) - whole) // frame.width
-            cursor.cursor.execute(insert + ", ".join([one_row] * rest), cells[whole:])
-
-
-#: Rows turned into parameters at a time: a multiple of the rows per statement, so that
-#: only the last slice has a short statement, and small enough to keep memory down.
-_SQLITE_SLICE = 100_000
-
-
-def _cells(frame: pl.DataFrame) -> list:
-    """The frame's cells row after row, as one flat list of parameters."""
-    cells = [None] * (frame.height * frame.width)
-    for index, column in enumerate(frame.columns):
-        cells[index::frame.width] = frame[column].to_list()
-    return cells
-
-
-def _sqlite_parameter_limit() -> int:
-    return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-
-
-def _literal(value) -> str:
-    """A constant as SQL: only numbers, None and text this module made itself."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _stamp(now: dt.datetime) -> str:

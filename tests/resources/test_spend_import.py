@@ -1,0 +1,114 @@
+"""The spend return: read, checked every row at once, apportioned, saved all or none."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from joinedup.history.models import Change
+from joinedup.places.models import Area
+from joinedup.resources.models import BudgetLine
+from joinedup.resources.spend_import import import_spend_file
+
+from .helpers import GATESHEAD, csv_of, pool, row, stream
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return BudgetLine.objects.count(), Change.objects.count()
+
+
+@pytest.fixture
+def streams(db):
+    stream()
+    stream("nhs-test-stream", partner="nhs-gateshead")
+    pool()
+
+
+def test_a_good_return_is_saved_with_its_history(person, streams):
+    finance = person("finance")
+    before = counts()
+    result = import_spend_file(csv_of([row(), row(area="E05001068", budget="2,500.50")]),
+                               "spend.csv", user=finance)
+    assert result.errors == [] and result.saved
+    assert (result.created, result.changed, result.unchanged) == (2, 0, 0)
+    line = BudgetLine.objects.get(area__code="E05001068", description="Test line")
+    assert (line.budget, line.actual_q1, line.actual_q2, line.state) == (
+        Decimal("2500.50"), Decimal("250.00"), None, "submitted")
+    assert counts() == (before[0] + 2, before[1] + 1)
+    again = import_spend_file(csv_of([row(), row(area="E05001068", budget="2500.5")]),
+                              "spend.csv", user=finance)
+    assert (again.created, again.changed, again.unchanged) == (0, 0, 2)
+    changed = import_spend_file(csv_of([row(actual_q2="300")]), "spend.csv", user=finance)
+    assert (changed.created, changed.changed) == (0, 1)
+    line = BudgetLine.objects.get(area__code="E05001067", description="Test line")
+    change = Change.objects.for_object(line).get(action="update")
+    assert (change.before["actual_q2"], change.after["actual_q2"]) == (None, "300.00")
+
+
+@pytest.mark.parametrize("change, column, message", [
+    ({"partner": "acme"}, "partner", "unknown partner 'acme'"),
+    ({"stream": "nope"}, "stream", "unknown funding stream 'nope'"),
+    ({"theme": "nope"}, "theme", "unknown theme 'nope'"),
+    ({"area": "E99999999"}, "area", "unknown area 'E99999999'"),
+    ({"outcome": "More people in work"}, "outcome",
+     "'More people in work' is not an outcome of the theme 'active-and-healthy-gateshead'"),
+    ({"financial_year": "2023/25"}, "financial_year",
+     "'2023/25' is not a financial year: write it as 2009/10"),
+    ({"budget": ""}, "budget", "budget is missing; leave the whole row empty to send "
+                               "nothing for it"),
+    ({"budget": "lots"}, "budget", "'lots' is not an amount in pounds"),
+    ({"actual_q1": "-5"}, "actual_q1", "-5.0 is below zero: send spending as a positive "
+                                       "amount (income is not a budget line)"),
+    ({"budget": "10.005"}, "budget", "10.005 has parts of a penny: give pounds and pence, "
+                                     "at most two decimal places"),
+    ({"arrangement": "shared"}, "arrangement",
+     "'shared' is not an arrangement: write single, aligned or pooled"),
+    ({"arrangement": "pooled"}, "pool", "a pooled line names the pooled budget it is spent "
+                                        "from"),
+    ({"pool": "test-pool"}, "pool", "only a pooled line names a pooled budget: set "
+                                    "arrangement to pooled, or clear the pool"),
+    ({"illustrative": "maybe"}, "illustrative", "'maybe' is not yes or no"),
+    ({"partner": "nhs-gateshead"}, "partner", "you may send spend lines only for your own "
+     "organisation (Gateshead Council), not for 'nhs-gateshead'"),
+    ({"apportioned_by": "postcode"}, "apportioned_by",
+     "'postcode' is not a base to apportion by: write population, need, or caseload: "
+     "followed by an indicator code (caseload: HW 02)"),
+])
+def test_each_error_names_row_and_column_and_writes_nothing(person, streams, change, column,
+                                                             message):
+    if change.get("apportioned_by"):
+        change = {"area": GATESHEAD, **change}
+    before = counts()
+    result = import_spend_file(csv_of([row(), row(**change)]), "spend.csv",
+                               user=person("finance"))
+    assert not result.saved
+    assert [str(p) for p in result.problems] == [f"spend.csv:3:{column}: {message}"]
+    assert counts() == before
+
+
+def test_a_repeated_line_points_at_the_first(person, streams):
+    result = import_spend_file(csv_of([row(), row(description="again")]), "spend.csv",
+                               user=person("finance"))
+    assert [str(p) for p in result.problems] == [
+        "spend.csv:3:: this line repeats row 2 (the same partner, stream, theme, outcome, "
+        "area, year and arrangement): send it once"]
+
+
+def test_a_district_total_is_spread_over_its_wards_to_the_penny(person, streams):
+    result = import_spend_file(csv_of([row(area=GATESHEAD, budget="100000.01",
+                                           actual_q1="333.33", apportioned_by="population")]),
+                               "spend.csv", user=person("finance"))
+    assert result.errors == [] and result.saved
+    lines = BudgetLine.objects.filter(description="Test line")
+    wards = Area.objects.filter(level="ward", parent__parent__code=GATESHEAD)
+    assert lines.count() == wards.count() == 22
+    assert sum(line.budget for line in lines) == Decimal("100000.01")
+    assert sum(line.actual_q1 for line in lines) == Decimal("333.33")
+    assert {line.apportioned_by for line in lines} == {"population"}
+    total_population = sum(w.population for w in wards)
+    birtley = lines.get(area__code="E05001067")
+    exact = Decimal("100000.01") * birtley.area.population / total_population
+    assert abs(birtley.budget - exact) < Decimal("0.01")
