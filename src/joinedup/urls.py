@@ -9,6 +9,7 @@ urlpatterns = [
     path("areas/", include(site.places_urls)),
     path("returns/", include("joinedup.returns.urls")),
     path("exceptions/", include("joinedup.exceptions.urls")),
+    path("resources/", include("joinedup.resources.urls")),
     path("", include("joinedup.reports.urls")),
     path("api/", include("joinedup.api.urls")),
     path("account/", include(site.account_urls)),

@@ -112,3 +112,43 @@ def test_a_district_total_is_spread_over_its_wards_to_the_penny(person, streams)
     birtley = lines.get(area__code="E05001067")
     exact = Decimal("100000.01") * birtley.area.population / total_population
     assert abs(birtley.budget - exact) < Decimal("0.01")
+
+
+def test_export_and_import_round_trip_unchanged(person, streams, tmp_path):
+    from django.core.management import call_command
+
+    finance = person("finance")
+    sent = [row(theme="safer-gateshead"), row(area=GATESHEAD, budget="1234.57", apportioned_by="need",
+                       description="Spread by need"),
+            row(stream="nhs-test-stream", partner="gateshead-council", arrangement="pooled",
+                pool="test-pool", outcome="Children grow up a healthy weight",
+                illustrative="yes", description="Pooled")]
+    assert import_spend_file(csv_of(sent), "spend.csv", user=finance).saved
+    first = tmp_path / "first.csv"
+    call_command("export_spend", "--user", "finance.officer", "--year", "2023/24",
+                 "--out", str(first))
+    before = counts()
+    call_command("import_spend", str(first), "--user", "finance.officer")
+    assert counts() == before
+    second = tmp_path / "second.csv"
+    call_command("export_spend", "--user", "finance.officer", "--year", "2023/24",
+                 "--out", str(second))
+    assert second.read_bytes() == first.read_bytes()
+    assert first.read_text(encoding="utf-8-sig").count("\n") == 1 + 1 + 22 + 1
+
+
+def test_one_bad_row_among_ten_thousand_writes_nothing(person, streams):
+    wards = list(Area.objects.filter(level__in=["ward", "lsoa"]).values_list("code", flat=True))
+    rows = [row(area=wards[i % len(wards)], financial_year=f"{1900 + i // len(wards)}/"
+                f"{(1901 + i // len(wards)) % 100:02d}", budget=str(100 + i))
+            for i in range(10_000)]
+    rows[5_000] = dict(rows[5_000], budget="12,5")
+    before = counts()
+    result = import_spend_file(csv_of(rows), "big.csv", user=person("finance"))
+    assert [str(p) for p in result.problems] == ["big.csv:5002:budget: '12,5' is not an "
+                                                 "amount in pounds"]
+    assert counts() == before
+    rows[5_000] = dict(rows[5_000], budget="125")
+    result = import_spend_file(csv_of(rows), "big.csv", user=person("finance"))
+    assert result.saved and result.created == 10_000
+    assert counts() == (before[0] + 10_000, before[1] + 1)

@@ -8,7 +8,8 @@ theme's outcomes there, and marks the two cells a Board should question:
   head below the median, both within the theme;
 - **high spend, not improving**: spend per head above the median within the theme, and
   none of the theme's indicators measured in the area improving (each is worsening or
-  shows no significant change; at least one must be measured).
+  shows no significant change; at least one must have a direction of travel: a series
+  with a single figure, direction "none", says nothing either way).
 
 Medians are of the areas of one level (wards with wards) that have spend or need
 recorded; ties with the median count as neither above nor below. The method is the
@@ -25,6 +26,8 @@ QUADRANTS = ("high need, low spend", "high spend, not improving")
 SPEND_COLUMNS = ("area", "theme", "spend")
 AREA_COLUMNS = ("area", "population", "need")
 OUTCOME_COLUMNS = ("area", "theme", "indicator", "direction", "p_meet_target")
+#: Directions of travel that say something: "none" (a single figure) does not.
+TRAVEL = ("improving", "no_change", "worsening")
 
 
 def resources_against_performance(spend: pl.DataFrame, areas: pl.DataFrame,
@@ -35,7 +38,7 @@ def resources_against_performance(spend: pl.DataFrame, areas: pl.DataFrame,
     ``areas``: ``area``, ``population``, ``need`` (null where unknown), and every area ×
     theme cell to show is each area of ``areas`` with each theme found in ``spend`` or
     ``outcomes``. ``outcomes``: ``area``, ``theme``, ``indicator``, ``direction``
-    ("improving", "worsening", "no change" …) and ``p_meet_target`` (null without a
+    ("improving", "no_change", "worsening" or "none") and ``p_meet_target`` (null without a
     forecast), one row per indicator measured there.
 
     Returns ``area``, ``theme``, ``population``, ``need``, ``spend``, ``spend_per_head``,
@@ -52,6 +55,7 @@ def resources_against_performance(spend: pl.DataFrame, areas: pl.DataFrame,
     totals = spend.group_by("area", "theme").agg(pl.col("spend").cast(pl.Float64).sum())
     measured = outcomes.group_by("area", "theme").agg(
         indicators=pl.len().cast(pl.Int64),
+        travelling=pl.col("direction").is_in(TRAVEL).sum().cast(pl.Int64),
         improving=(pl.col("direction") == "improving").sum().cast(pl.Int64),
         worsening=(pl.col("direction") == "worsening").sum().cast(pl.Int64),
         mean_p_meet_target=pl.col("p_meet_target").mean())
@@ -59,7 +63,8 @@ def resources_against_performance(spend: pl.DataFrame, areas: pl.DataFrame,
             .join(totals, on=["area", "theme"], how="left")
             .join(measured, on=["area", "theme"], how="left")
             .with_columns(pl.col("spend").fill_null(0.0),
-                          pl.col("indicators", "improving", "worsening").fill_null(0)))
+                          pl.col("indicators", "travelling", "improving", "worsening")
+                          .fill_null(0)))
     grid = grid.with_columns(spend_per_head=pl.when(pl.col("population") > 0)
                              .then(pl.col("spend") / pl.col("population")))
     spend_median = pl.col("spend_per_head").median().over("theme")
@@ -68,10 +73,10 @@ def resources_against_performance(spend: pl.DataFrame, areas: pl.DataFrame,
         need_above_median=(pl.col("need") > need_median).fill_null(False),
         spend_above_median=(pl.col("spend_per_head") > spend_median).fill_null(False),
         spend_below_median=(pl.col("spend_per_head") < spend_median).fill_null(False))
-    not_improving = (pl.col("indicators") > 0) & (pl.col("improving") == 0)
+    not_improving = (pl.col("travelling") > 0) & (pl.col("improving") == 0)
     return grid.with_columns(
         quadrant=pl.when(pl.col("need_above_median") & pl.col("spend_below_median"))
         .then(pl.lit(QUADRANTS[0]))
         .when(pl.col("spend_above_median") & not_improving).then(pl.lit(QUADRANTS[1]))
         .otherwise(pl.lit(None, pl.String))
-    ).sort("theme", "area")
+    ).drop("travelling").sort("theme", "area")

@@ -118,16 +118,19 @@ def build_targets(values: pl.DataFrame, indicators: dict[str, Indicator], areas,
         _upsert_milestones(target, parse_period(base["period"]), base["value"], target_period,
                            target_value, indicator.decimals)
         count += 1
-        reward = item.get("reward_target")
-        if reward:
+        rewards = item.get("reward_targets") or ([item["reward_target"]]
+                                                  if item.get("reward_target") else [])
+        for reward in rewards:
             base_row = series.filter(
                 pl.col("period") == parse_period(reward["baseline_period"]).label
             ).row(0, named=True)
             period = parse_period(reward["period"])
             target = _upsert_target(indicator, area, period, reward["value"], base_row,
                                     kind=Target.Kind.REWARD, grant=Decimal(reward["grant"]))
-            _upsert_milestones(target, parse_period(base_row["period"]), base_row["value"],
-                               period, reward["value"], indicator.decimals)
+            if reward.get("milestones", True):
+                _upsert_milestones(target, parse_period(base_row["period"]),
+                                   base_row["value"], period, reward["value"],
+                                   indicator.decimals)
             count += 1
     return count
 

@@ -281,3 +281,19 @@ def import_spend_file(data: bytes, name: str, *, user, reason: str = "") -> Spen
         return SpendImport(problems=rejected.problems)
     return import_spend_table(table, source=name, user=user, reason=reason)
 
+
+
+def approve_lines(lines, *, person) -> int:
+    """Approve submitted spend lines (the finance officers' group's sign-off), each
+    change recorded with the line before and after. Returns how many were approved."""
+    pending = list(lines.filter(state=BudgetLine.State.SUBMITTED))
+    changed = []
+    for line in pending:
+        before = line.snapshot()
+        line.state, line.approved_by = BudgetLine.State.APPROVED, person
+        line.updated_at = timezone.now()
+        changed.append((before, line))
+    BudgetLine.objects.bulk_update(pending, ["state", "approved_by", "updated_at"],
+                                   batch_size=1000)
+    record_bulk(updated=changed)
+    return len(pending)

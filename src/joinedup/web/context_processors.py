@@ -14,6 +14,7 @@ NAVIGATION = [
 #: Shown only to people who are signed in: the quarterly cycle is partnership business.
 SIGNED_IN_NAVIGATION = [
     ("Returns", "returns:rounds", ("returns",)),
+    ("Resources", "resources:overview", ("resources",)),
 ]
 #: Shown only to the management group and the partnership officer, who decide exceptions.
 TRIAGE_NAVIGATION = [

@@ -15,12 +15,13 @@ from joinedup.assessment.services import run_assessment
 from joinedup.demo.build import FrameworkBuilder
 from joinedup.demo.figures import build_targets, build_values, record_area_levels
 from joinedup.demo.meetings import build_cycles, build_meetings
+from joinedup.demo.resources import build_resources
 from joinedup.demo.rounds import build_rounds
 from joinedup.demo.sources import DemoSources
 from joinedup.history.recording import recorded_as
 
 STEPS = ["places", "partners", "bodies", "people", "strategy", "figures", "targets",
-         "rounds", "assessment"]
+         "rounds", "resources", "assessment"]
 
 
 class Command(BaseCommand):
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                 areas = builder.areas()
                 organisations = builder.organisations()
                 bodies = builder.bodies(areas)
-                builder.people(organisations, bodies)
+                people = builder.people(organisations, bodies)
                 indicators = builder.strategy(areas, organisations, bodies)
                 counts = build_values(sources.values, indicators, areas)
                 record_area_levels(sources.values, indicators, areas)
@@ -69,6 +70,8 @@ class Command(BaseCommand):
                 build_cycles(bodies)
                 build_meetings(bodies, timezone.localdate())
                 tick("rounds")
+                money = build_resources(people["officer"])
+                tick("resources")
             run, _ = run_assessment(actor="demo builder")
             tick("assessment")
         elapsed = time.monotonic() - started
@@ -77,7 +80,9 @@ class Command(BaseCommand):
             f"{len(areas)} areas, {targets} illustrative targets; values "
             f"{counts['created']} added, {counts['changed']} changed, "
             f"{counts['unchanged']} already up to date; {run.flags_raised} flags open; "
-            f"{len(rounds)} collection rounds expecting {sum(rounds.values())} returns."
+            f"{len(rounds)} collection rounds expecting {sum(rounds.values())} returns; "
+            f"{money['lines']:,} budget lines in {money['streams']} funding streams and "
+            f"{money['pools']} pooled budget, {money['scenarios']} allocation scenarios."
         )
         self.stdout.write("\nSign in as any of these demonstration people:")
         for person in sources.catalogue["person"]:

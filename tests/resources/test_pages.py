@@ -1,0 +1,76 @@
+"""The resources pages, as the finance officer and others see them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from joinedup.resources.models import AllocationScenario, BudgetLine
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_the_years_money_page(client_as):
+    response = client_as("finance").get(reverse("resources:overview") + "?year=2023/24")
+    assert response.status_code == 200
+    page = text(response)
+    assert "The partnership's money, 2023/24" in page
+    assert "Budget against actual, as at quarter 3" in page
+    assert 'data-testid="monitoring-by-pool"' in page and "Healthy weight pooled budget" in page
+    # the seeds' reward target, missed, and the later one at stake
+    assert "Missed (37.6): lost" in page
+    assert re.search(r"Ahead: \d+% chance of meeting it", page)
+
+
+def test_anonymous_people_are_sent_to_sign_in(client_as):
+    response = client_as(None).get(reverse("resources:overview"))
+    assert response.status_code == 302 and "/account/" in response["Location"]
+
+
+@pytest.mark.parametrize("name", ["resources:lines", "resources:allocations",
+                                  "resources:performance"])
+def test_each_page_answers(client_as, name):
+    assert client_as("finance").get(reverse(name)).status_code == 200
+
+
+def test_a_bad_spend_return_says_what_is_wrong(client_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = BudgetLine.objects.count()
+    sent = SimpleUploadedFile("spend.csv", b"partner,stream,theme,area,financial_year,budget\n"
+                              b"gateshead-council,nope,safer-gateshead,E05001067,2023/24,5\n")
+    response = client_as("finance").post(reverse("resources:lines"), {"file": sent})
+    assert response.status_code == 400
+    assert "spend.csv:2:stream: unknown funding stream &#x27;nope&#x27;" in text(response)
+    assert BudgetLine.objects.count() == before
+
+
+def test_comparing_and_agreeing_a_scenario(client_as):
+    scenarios = AllocationScenario.objects.filter(name__startswith="Neighbourhood fund")
+    query = "&".join(f"scenario={s.pk}" for s in scenarios)
+    client = client_as("finance")
+    page = text(client.get(reverse("resources:compare") + "?" + query))
+    assert "To the most deprived fifth of people" in page
+    need = scenarios.get(basis="need")
+    response = client.post(reverse("resources:compare") + "?" + query, {"agree": need.pk})
+    assert response.status_code == 302
+    need.refresh_from_db()
+    assert need.state == "agreed"
+    lines = BudgetLine.objects.filter(stream=need.stream, financial_year=need.financial_year)
+    assert lines.count() == 22
+    assert sum(line.budget for line in lines) == need.pot
+
+
+def test_only_the_finance_group_agrees(client_as):
+    scenario = AllocationScenario.objects.filter(name__startswith="Neighbourhood fund").first()
+    response = client_as("pct").post(reverse("resources:compare") + f"?scenario={scenario.pk}",
+                                     {"agree": scenario.pk})
+    assert response.status_code == 403
+    scenario.refresh_from_db()
+    assert scenario.state == "draft"
