@@ -2,7 +2,8 @@
 
 ``joinedup demo`` builds the demonstration partnership, ``joinedup serve`` serves the site,
 ``joinedup assess`` assesses the partnership (or, given ``--values``, any export file, with
-no database), and every Django command (``migrate``, ``createsuperuser`` …) works the same
+no database), ``joinedup allocate`` splits a pot across areas by need from a file (no
+database either), and every Django command (``migrate``, ``createsuperuser`` …) works the same
 way.
 """
 
@@ -19,6 +20,11 @@ def main(argv: list[str] | None = None) -> None:
         from joinedup.assessment.filecli import main as assess_files
 
         raise SystemExit(assess_files(args[1:]))
+    if args[:1] == ["allocate"]:
+        # Allocating from a file needs no database either.
+        from joinedup.resources.filecli import main as allocate_file
+
+        raise SystemExit(allocate_file(args[1:]))
     if args and not args[0].startswith("-"):
         # Commands read as words: `joinedup import-values` runs the import_values command.
         args = [args[0].replace("-", "_"), *args[1:]]
