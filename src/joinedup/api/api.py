@@ -115,6 +115,7 @@ def _mount() -> None:
     from joinedup.places.api import router as areas
     from joinedup.returns.api import rounds, values
     from joinedup.reports.api import router as packs
+    from joinedup.resources.api import router as resources
     from joinedup.strategy.api import router as indicators
 
     api.add_router("/indicators", indicators, tags=["Indicators"])
@@ -125,6 +126,7 @@ def _mount() -> None:
     api.add_router("/exceptions", exceptions, tags=["Exceptions"])
     api.add_router("/meetings", meetings, tags=["Meetings"])
     api.add_router("/packs", packs, tags=["Packs"])
+    api.add_router("/resources", resources, tags=["Resources"])
 
 
 _mount()
