@@ -32,7 +32,7 @@ def test_a_board_member_reads_the_boards_report_and_next_meeting(page, live_site
         "There are no exceptions for this report. Not shown: 4 indicators on track or "
         "improving;")
     expect(page.get_by_test_id("finance")).to_contain_text(
-        "JoinedUp does not hold finance information yet.")
+        "Partners' budgets for 2023/24: £408,712,441 in 313 lines")
     assert axe(page) == []
 
     page.get_by_label("Show exceptions for periods up to").select_option("2018")

@@ -117,7 +117,8 @@ def test_the_partnership_has_its_layers_and_partners():
     assert forums.count() == 5
     assert all(forum.area.level == "locality" for forum in forums)
     organisations = Organisation.objects.all()
-    assert organisations.count() == 14
+    # the partnership's 14, and Warwickshire County Council for the seeds' allocation case
+    assert organisations.count() == 15
     assert {BROAD_SECTOR[o.sector] for o in organisations} == set(BROAD_SECTOR.values())
 
 
@@ -137,11 +138,15 @@ def test_indicators_cover_the_themes_with_comparators():
 
 def test_targets_and_quarterly_milestones_are_illustrative():
     targets = Target.objects.all()
-    # a local target for each of 46 indicators judged against one, and HW 02's reward target
+    # a target for each of 46 indicators judged against one, and HW 02's reward target;
+    # HW 02's own target is a stretch target carrying reward grant
     assert targets.count() == 47
     assert not targets.filter(illustrative=False).exists()
-    reward = Target.objects.get(indicator__code="HW 02", kind=Target.Kind.REWARD)
-    assert reward.period == "2010/11" and reward.reward_grant == 500000
+    rewards = Target.objects.filter(indicator__code="HW 02", kind=Target.Kind.REWARD)
+    assert [(t.period, t.reward_grant) for t in rewards.order_by("period_start")] == [
+        ("2010/11", 500000), ("2019/20", 500000)]
+    assert targets.filter(kind=Target.Kind.REWARD).count() == 2
+    reward = rewards.get(period="2010/11")
     milestones = Milestone.objects.filter(target=reward).order_by("period_start")
     assert [m.period for m in milestones][:2] == ["2008/09 Q1", "2008/09 Q2"]
     assert milestones.last().period == "2010/11 Q4"

@@ -180,7 +180,7 @@ def test_a_performance_issue_without_an_owner_is_refused(exception_for):
 BODIES = ("gsp-board, steering-group, prosperous-gateshead, active-healthy-gateshead, "
           "safer-gateshead, childrens-trust, sustainable-gateshead, independent-living, "
           "central-area-forum, east-area-forum, south-area-forum, inner-west-area-forum, "
-          "outer-west-area-forum, performance-working-group")
+          "outer-west-area-forum, performance-working-group, finance-officers-group")
 
 
 @pytest.mark.parametrize(("args", "reason"), [

@@ -30,7 +30,10 @@ from .helpers import (
 pytestmark = pytest.mark.django_db
 board_round = helpers.board_round
 
-FINANCE = "Finance: no financial information is held in JoinedUp yet."
+#: The finance item's first sentence, as the partnership officer who builds packs sees it.
+FINANCE = ("Partners' budgets for 2023/24: £408,712,441 in 313 lines, of which £1,000,000 "
+           "pooled and £1,170,000 aligned. Spent to quarter 3: £324,999,619; forecast "
+           "outturn of the monitored lines £433,332,825 against £408,712,441.")
 RISKS = "Risks: no risk register is held in JoinedUp yet."
 
 

@@ -74,3 +74,19 @@ def test_only_the_finance_group_agrees(client_as):
     assert response.status_code == 403
     scenario.refresh_from_db()
     assert scenario.state == "draft"
+
+
+def test_the_command_gives_the_table_the_page_gives(client_as):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("resources", "--by", "area,theme", "--year", "2023/24", "--format", "csv",
+                 stdout=out)
+    response = client_as("officer").get(reverse("resources:performance"),
+                                        {"year": "2023/24", "format": "csv"})
+    assert response.content.decode("utf-8-sig") == out.getvalue()
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("area,area_name,theme,theme_name,population,need,spend,")
+    assert len(lines) == 1 + 22 * 7

@@ -70,8 +70,8 @@ def test_a_board_member_reads_the_next_meeting_and_its_escalated_exception(clien
         str(escalated.pk)]
     assert ("Recommendation to the Board Pool the partners' healthy weight budgets under one "
             "plan. The Board is asked for a move of resources.") in page
-    assert "JoinedUp does not hold finance information yet. Nothing is behind this item." \
-        in page
+    assert ("Reward target HW 02 33 by 2019/20: £500,000 at stake; a 9% chance of meeting "
+            "it, so £46,850 expected and £453,150 at risk.") in page
     assert "JoinedUp does not hold risk information yet. Nothing is behind this item." in page
     assert page.count("Nothing is behind this item yet: no notes or papers have been added.") \
         == 3

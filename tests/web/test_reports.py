@@ -72,7 +72,9 @@ def test_the_board_sees_only_the_escalated_exception(client_as, triaged):
     assert "The Board is asked for a move of resources." in page
     assert "Escalated to the Board" in page
     assert "SU 01" not in page and "EC 05" not in page
-    assert "Finance JoinedUp does not hold finance information yet." in page
+    assert ("Finance Partners' budgets for 2023/24: £408,712,441 in 313 lines, of which "
+            "£1,000,000 pooled and £1,170,000 aligned.") in page
+    assert "Reward target HW 02 36.5 by 2010/11: missed (37.6), £500,000 lost." in page
     assert "Risks JoinedUp does not hold risk information yet." in page
     assert "Exceptions for every period, as they stand on" in page
     html = response.content.decode()
@@ -184,17 +186,20 @@ def test_the_boards_report_reads_in_few_queries(client_as, person, triaged,
     client = client_as("board")
     # 20 whatever the report holds: the session, the person and their permissions, the body,
     # what the report shows and leaves out, the periods, the management group, the latest
-    # assessment run, and the site's navigation; then, the first time an exception is
-    # shown after a run, 2 for its charts: its headline area's figures and open flags.
-    with django_assert_max_num_queries(20 + 2):
+    # assessment run, and the site's navigation; 10 for the finance item: the year in
+    # progress, whether the reader sees every partner's spend (2), the lines, the reward
+    # targets and their assessments (3), and the finance exceptions and whether the reader
+    # may see them (3); then, the first time an exception is shown after a run, 2 for its
+    # charts: its headline area's figures and open flags.
+    with django_assert_max_num_queries(30 + 2):
         first = client.get(BOARD_REPORT)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(30):
         again = client.get(BOARD_REPORT)
     assert text(again) == text(first)
     triage([exception("SC 01", "2017/18").pk, exception("EC 02", "2023").pk],
            person("steering"), "escalate", "Strategic", recommendation="Act together.",
            board_asked_for="strategy")
-    with django_assert_max_num_queries(20 + 2 * 2):
+    with django_assert_max_num_queries(30 + 2 * 2):
         response = client.get(BOARD_REPORT)
     assert len(shown(response)) == 3
     content = response.content.decode()

@@ -113,24 +113,25 @@ def build_targets(values: pl.DataFrame, indicators: dict[str, Indicator], areas,
         direction = 1 if indicator.polarity == "up" else -1
         improvement = 2 * improvement_rate(item["code"])
         target_value = round(base["value"] * (1 + direction * improvement), indicator.decimals)
-        target = _upsert_target(indicator, area, target_period, target_value, base,
-                                kind=Target.Kind.LOCAL, grant=None)
+        # A stretch target that carries reward grant, as LAA targets did (illustrative).
+        stretch = item.get("stretch_reward")
+        target = _upsert_target(
+            indicator, area, target_period, target_value, base,
+            kind=Target.Kind.REWARD if stretch else Target.Kind.LOCAL,
+            grant=Decimal(stretch) if stretch else None)
         _upsert_milestones(target, parse_period(base["period"]), base["value"], target_period,
                            target_value, indicator.decimals)
         count += 1
-        rewards = item.get("reward_targets") or ([item["reward_target"]]
-                                                  if item.get("reward_target") else [])
-        for reward in rewards:
+        reward = item.get("reward_target")
+        if reward:
             base_row = series.filter(
                 pl.col("period") == parse_period(reward["baseline_period"]).label
             ).row(0, named=True)
             period = parse_period(reward["period"])
             target = _upsert_target(indicator, area, period, reward["value"], base_row,
                                     kind=Target.Kind.REWARD, grant=Decimal(reward["grant"]))
-            if reward.get("milestones", True):
-                _upsert_milestones(target, parse_period(base_row["period"]),
-                                   base_row["value"], period, reward["value"],
-                                   indicator.decimals)
+            _upsert_milestones(target, parse_period(base_row["period"]), base_row["value"],
+                               period, reward["value"], indicator.decimals)
             count += 1
     return count
 

@@ -7,7 +7,12 @@ from django.db import models
 from django.urls import reverse
 
 from joinedup.common.periods import PeriodFields
-from joinedup.exceptions.querysets import ActionQuerySet, DecisionQuerySet, ExceptionQuerySet
+from joinedup.exceptions.querysets import (
+    ActionQuerySet,
+    BudgetExceptionQuerySet,
+    DecisionQuerySet,
+    ExceptionQuerySet,
+)
 from joinedup.history.recording import ChangeRecorded
 
 
@@ -200,3 +205,63 @@ class BoardDecision(ChangeRecorded):
 
     def __str__(self):
         return f"{self.get_outcome_display()}: {self.exception}"
+
+
+class BudgetException(ChangeRecorded):
+    """Money someone must decide about: a partner's budget for a theme forecast to
+    overspend or underspend beyond the tolerance, or its aligned or pooled lines failing
+    one of the partnership's alignment criteria. Raised and closed by ``budget.sync``;
+    decided by the management group like any exception, and escalated ones reach the
+    Board's finance slot. Every decision is kept in the history."""
+
+    class Kind(models.TextChoices):
+        OVERSPEND = "overspend", "Forecast overspend"
+        UNDERSPEND = "underspend", "Forecast underspend"
+        CRITERION = "criterion", "Fails an alignment criterion"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed: no longer flagged"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    partner = models.ForeignKey("partnership.Organisation", on_delete=models.PROTECT,
+                                related_name="budget_exceptions")
+    stream = models.ForeignKey("resources.FundingStream", on_delete=models.PROTECT,
+                               related_name="exceptions")
+    theme = models.ForeignKey("strategy.Theme", on_delete=models.PROTECT,
+                              related_name="budget_exceptions")
+    criterion = models.ForeignKey("resources.AlignmentCriterion", null=True, blank=True,
+                                  on_delete=models.CASCADE, related_name="exceptions")
+    financial_year = models.CharField(max_length=7)
+    as_at_quarter = models.PositiveSmallIntegerField(default=0)
+    lines = models.PositiveIntegerField(default=0, help_text="Budget lines concerned.")
+    budget = models.DecimalField(max_digits=14, decimal_places=2)
+    forecast_outturn = models.DecimalField(max_digits=14, decimal_places=2, null=True,
+                                           blank=True)
+    state = models.CharField(max_length=6, choices=State.choices, default=State.OPEN)
+    decision = models.CharField(max_length=12, choices=IndicatorException.Decision.choices,
+                                blank=True)
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    raised_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BudgetExceptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-financial_year", "state", "kind", "theme__order", "partner__name"]
+        constraints = [models.UniqueConstraint(
+            fields=["kind", "partner", "stream", "theme", "criterion", "financial_year"],
+            nulls_distinct=False, name="one_budget_exception_per_key")]
+
+    def __str__(self):
+        what = self.criterion.title if self.criterion_id else self.get_kind_display()
+        return f"{self.partner}, {self.theme}, {self.financial_year}: {what}"
+
+    @property
+    def variance(self):
+        if self.forecast_outturn is None:
+            return None
+        return self.forecast_outturn - self.budget

@@ -7,7 +7,9 @@ the figures and their flags, not the debate about them).
 
 from __future__ import annotations
 
+from joinedup.common.querysets import RestrictedQuerySet, partner_organisation_id
 from joinedup.core.periods import parse_period
+from joinedup.partnership import roles
 from joinedup.strategy.querysets import IndicatorChildQuerySet
 
 
@@ -43,3 +45,15 @@ class DecisionQuerySet(_PartnersOnly):
 
 class ActionQuerySet(_PartnersOnly):
     indicator_path = "plan__exception__indicator"
+
+
+class BudgetExceptionQuerySet(RestrictedQuerySet):
+    """Finance exceptions name a partner's budget: they are seen by those who see every
+    partner's spend (the officer, the finance officers' group, the Board), by the
+    management group who decide them, and by the partner's own people."""
+
+    def visible_to(self, user):
+        if roles.sees_all_spend(user) or roles.may_triage(user):
+            return self
+        organisation = partner_organisation_id(user)
+        return self.filter(partner_id=organisation) if organisation else self.none()

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.assessment.pages import series_assessment
 from joinedup.core.periods import PeriodError, parse_period
-from joinedup.exceptions import decisions
+from joinedup.exceptions import budget, decisions
 from joinedup.exceptions.forms import DECISION_HINTS, CommentaryForm, TriageForm
 from joinedup.exceptions.history import earlier_occurrences
-from joinedup.exceptions.models import IndicatorException, TriageDecision
+from joinedup.exceptions.models import BudgetException, IndicatorException, TriageDecision
 from joinedup.exceptions.pages import (
     decidable,
     exception_items,
@@ -223,3 +223,34 @@ def chart(request, pk, kind):
     # chart that could have changed is asked for afresh.
     patch_cache_control(response, private=True, max_age=24 * 3600)
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def budget_exceptions(request):
+    """The finance exceptions: open ones first, each with the decision form for those who
+    triage."""
+    visible = BudgetException.objects.visible_to(request.user).select_related(
+        "partner", "stream", "theme", "criterion", "decided_by")
+    may_triage = roles.may_triage(request.user)
+    problem, chosen = "", None
+    if request.method == "POST":
+        if not may_triage:
+            return refused(request, roles.TRIAGE_REFUSAL)
+        chosen = visible.filter(pk=request.POST.get("exception", "")).first()
+        try:
+            if chosen is None:
+                raise ValueError("That finance exception is not one you may decide.")
+            budget.decide(chosen, decision=request.POST.get("decision", ""),
+                          note=request.POST.get("note", ""), person=request.user)
+        except ValueError as error:
+            problem = str(error)
+        else:
+            return redirect(f"{reverse('exceptions:budget')}#budget-{chosen.pk}")
+    items = sorted(visible, key=lambda e: (e.state != "open", bool(e.decision),
+                                           e.financial_year, e.kind, e.theme.order))
+    return render(request, "exceptions/budget.html", {
+        "items": items, "may_triage": may_triage, "problem": problem,
+        "chosen": chosen, "decisions": Decision.choices,
+        "open_count": sum(1 for e in items if e.state == "open"),
+    }, status=400 if problem else 200)

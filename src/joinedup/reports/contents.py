@@ -26,6 +26,7 @@ from joinedup.assessment.models import Flag
 from joinedup.exceptions.models import IndicatorException
 from joinedup.partnership.meetings import AgendaSlot, default_agenda
 from joinedup.partnership.models import Body, Membership
+from joinedup.reports.finance import finance_slot
 from joinedup.reports.layers import BOARD_KINDS, ReportItem, layer_report, summary_sentence
 from joinedup.reports.pack_charts import SeriesCharts, series_charts
 from joinedup.strategy.models import Indicator, Visibility
@@ -36,7 +37,6 @@ Progress = Callable[[str, int, int], None]
 Kind = AgendaSlot.Kind
 
 NOTHING_HELD = {
-    Kind.FINANCE: "Finance: no financial information is held in JoinedUp yet.",
     Kind.RISKS: "Risks: no risk register is held in JoinedUp yet.",
     Kind.TOPIC: "No papers for the debate are held in JoinedUp; any are sent with the agenda.",
 }
@@ -303,6 +303,8 @@ def gather(pack, user, *, previous=None, issued_at: dt.datetime | None = None,
             _fill_exceptions(section, items, report, before, previous, left_out)
         sections.append(section)
     for section in sections:
+        if section.kind == Kind.FINANCE:
+            section.lines += finance_slot(user).lines
         _fill_other(section, pack.body, sections)
     contents = Contents(partnership=partnership_name(), body=pack.body, meeting=pack.meeting,
                         period=pack.period, built_at=timezone.now(), issued_at=issued_at,

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from joinedup.core.allocation import AllocationError, allocate, most_deprived_fifth
 from joinedup.places.models import Area
-from joinedup.resources import bases
+from joinedup.resources import bases, events
 from joinedup.resources.models import AllocationScenario, Arrangement, BudgetLine, ScenarioAmount
 
 __all__ = ["AllocationError", "Comparison", "agree", "compare", "needs_frame", "work_out"]
@@ -128,12 +128,13 @@ def compare(scenarios: list[AllocationScenario]) -> Comparison:
         "scenario": pl.Int64, "area": pl.String, "allocation": pl.Int64,
         "population": pl.Int64, "need": pl.Float64})
     deprived, share, totals = {}, {}, {}
-    if frame.height:
-        areas = frame.unique("area").select("area", "population", "need")
-        fifth = most_deprived_fifth(frame.select("scenario", "area", "allocation"), areas)
-        deprived = dict(zip(fifth["scenario"], fifth["deprived_amount"], strict=True))
-        share = dict(zip(fifth["scenario"], fifth["deprived_share"], strict=True))
-        totals = dict(frame.group_by("scenario").agg(pl.col("allocation").sum()).iter_rows())
+    # each scenario's most deprived fifth is of its own areas' people
+    for (scenario,), own in frame.group_by(["scenario"]):
+        fifth = most_deprived_fifth(own.select("area", "allocation"),
+                                    own.select("area", "population", "need"))
+        deprived[scenario] = fifth["deprived_amount"][0]
+        share[scenario] = fifth["deprived_share"][0]
+        totals[scenario] = int(own["allocation"].sum())
     rows = sorted(by_area.values(), key=lambda r: (-r["need"], r["area"].code))
     return Comparison(scenarios, rows, deprived, share, totals)
 
@@ -164,6 +165,7 @@ def agree(scenario: AllocationScenario, *, person, partner=None) -> int:
             budget=amount.allocation, description=f"Allocated: {scenario.name}",
             illustrative=scenario.illustrative, shared_with_partners=True,
             state=BudgetLine.State.APPROVED, submitted_by=person, approved_by=person)
+    events.announce([scenario.financial_year])
     return len(amounts)
 
 

@@ -33,8 +33,8 @@ def areas_frame() -> pl.DataFrame:
     lsoa = frame.filter(pl.col("imd_rank").is_not_null()).select(
         "area_id", "population",
         need=1 - (pl.col("imd_rank") - 1) / LSOAS_IN_ENGLAND)
-    ancestors = _ancestors(frame)
-    weighted = (lsoa.join(ancestors, left_on="area_id", right_on="descendant_id")
+    pairs = ancestors(frame)
+    weighted = (lsoa.join(pairs, left_on="area_id", right_on="descendant_id")
                 .group_by("ancestor_id")
                 .agg(need=(pl.col("need") * pl.col("population")).sum()
                      / pl.col("population").sum()))
@@ -42,7 +42,7 @@ def areas_frame() -> pl.DataFrame:
             .join(weighted, left_on="area_id", right_on="ancestor_id", how="left"))
 
 
-def _ancestors(frame: pl.DataFrame) -> pl.DataFrame:
+def ancestors(frame: pl.DataFrame) -> pl.DataFrame:
     """Every (descendant, ancestor) pair, each area counting as its own ancestor."""
     parent = dict(zip(frame["area_id"].to_list(), frame["parent_id"].to_list(), strict=True))
     pairs = []
@@ -57,7 +57,7 @@ def _ancestors(frame: pl.DataFrame) -> pl.DataFrame:
 
 def wards_within(areas: pl.DataFrame) -> pl.DataFrame:
     """(``within_id``, ``area_id``) for every ward inside every area above ward level."""
-    pairs = _ancestors(areas)
+    pairs = ancestors(areas)
     wards = areas.filter(pl.col("level") == "ward").select("area_id")
     return (pairs.join(wards, left_on="descendant_id", right_on="area_id")
             .filter(pl.col("descendant_id") != pl.col("ancestor_id"))

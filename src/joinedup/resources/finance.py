@@ -25,7 +25,8 @@ TOLERANCE = 0.05
 ABSOLUTE_TOLERANCE = 5_000.0
 
 LINE_SCHEMA = {
-    "line": pl.Int64, "partner": pl.String, "partner_id": pl.Int64, "stream": pl.String,
+    "line": pl.Int64, "partner": pl.String, "partner_id": pl.Int64, "stream_id": pl.Int64,
+    "stream": pl.String,
     "stream_kind": pl.String, "spend_kind": pl.String, "theme": pl.String,
     "theme_id": pl.Int64, "outcome_id": pl.Int64, "area": pl.String, "area_id": pl.Int64,
     "area_name": pl.String, "level": pl.String, "financial_year": pl.String,
@@ -33,16 +34,21 @@ LINE_SCHEMA = {
     "actual_q1": pl.Float64, "actual_q2": pl.Float64, "actual_q3": pl.Float64,
     "actual_q4": pl.Float64, "apportioned_by": pl.String, "illustrative": pl.Boolean,
 }
-_FIELDS = ["pk", "partner__short_name", "partner_id", "stream__name", "stream__kind",
+_FIELDS = ["pk", "partner__short_name", "partner_id", "stream_id", "stream__name",
+           "stream__kind",
            "stream__spend_kind", "theme__slug", "theme_id", "outcome_id", "area__code",
            "area_id", "area__name", "area__level", "financial_year", "arrangement",
            "pool__name", "pool_id", "budget", *BudgetLine.QUARTERS, "apportioned_by",
            "illustrative"]
 
 
-def lines_frame(user, *, year: str | None = None, **filters) -> pl.DataFrame:
-    """The budget lines ``user`` may see (of ``year``, if given), one row each."""
-    lines = BudgetLine.objects.visible_to(user).filter(**filters)
+def lines_frame(user, *, year: str | None = None, everyone: bool = False,
+                **filters) -> pl.DataFrame:
+    """The budget lines ``user`` may see (of ``year``, if given), one row each.
+    ``everyone`` gives every line instead: for the partnership's own checks (the
+    exceptions it raises), never for showing to a person."""
+    lines = (BudgetLine.objects.all() if everyone else BudgetLine.objects.visible_to(user)
+             ).filter(**filters)
     if year:
         lines = lines.filter(financial_year=year)
     rows = lines.order_by().values_list(*_FIELDS, "partner__name")
@@ -73,6 +79,8 @@ class Monitoring:
     by_stream: pl.DataFrame
     by_pool: pl.DataFrame
     by_theme: pl.DataFrame
+    unmonitored: int = 0
+    unmonitored_budget: float = 0.0
 
     @property
     def exceptions(self) -> pl.DataFrame:
@@ -80,10 +88,17 @@ class Monitoring:
 
 
 def monitoring(lines: pl.DataFrame) -> Monitoring | None:
-    """Budget against actual for one year's lines, as at the latest quarter reported."""
+    """Budget against actual for one year's lines, as at the latest quarter reported.
+
+    Only lines with actuals are monitored: a line for which no actual has ever arrived
+    (an allocation, say) is not forecast to spend nothing; ``unmonitored`` counts them.
+    """
     as_at = as_at_quarter(lines)
     if not as_at:
         return None
+    monitored = pl.any_horizontal(pl.col(q).is_not_null() for q in BudgetLine.QUARTERS)
+    unmonitored = lines.filter(~monitored)
+    lines = lines.filter(monitored)
     actuals = lines.unpivot(index="line", on=BudgetLine.QUARTERS, variable_name="quarter",
                             value_name="actual").filter(pl.col("actual").is_not_null())
     actuals = actuals.with_columns(pl.col("quarter").str.slice(-1).cast(pl.Int64))
@@ -98,7 +113,8 @@ def monitoring(lines: pl.DataFrame) -> Monitoring | None:
 
     return Monitoring(as_at=as_at, lines=checked, by_stream=totals("stream"),
                       by_pool=totals("pool", checked.filter(pl.col("pool").is_not_null())),
-                      by_theme=totals("theme"))
+                      by_theme=totals("theme"), unmonitored=unmonitored.height,
+                      unmonitored_budget=float(unmonitored["budget"].sum() or 0))
 
 
 def _year_bounds(year: str) -> tuple[dt.date, dt.date]:

@@ -15,7 +15,7 @@ from joinedup.assessment.models import Assessment
 from joinedup.core.matching import resources_against_performance
 from joinedup.resources import bases
 from joinedup.resources.finance import lines_frame
-from joinedup.strategy.models import Indicator, Theme
+from joinedup.strategy.models import Indicator, Strategy, Theme
 
 ENGLAND = "E92000001"
 LEVELS = ("ward", "locality", "district")
@@ -51,7 +51,9 @@ def outcomes_frame(user, area_ids: list[int]) -> pl.DataFrame:
 
 def table(user, *, year: str, level: str = "ward", theme: str | None = None) -> pl.DataFrame:
     """One row per area of ``level`` × theme (``COLUMNS``), for financial ``year``."""
-    areas = bases.areas_frame().filter(pl.col("level") == level)
+    everywhere = bases.areas_frame()
+    areas = everywhere.filter(pl.col("level") == level,
+                              pl.col("area_id").is_in(_partnership_area_ids(everywhere)))
     lines = lines_frame(user, year=year).filter(pl.col("level") == level)
     themes = dict(Theme.objects.values_list("slug", "name"))
     if theme:
@@ -70,6 +72,14 @@ def table(user, *, year: str, level: str = "ward", theme: str | None = None) -> 
                    .with_columns(spend=pl.lit(0.0))]),
         core_areas, outcomes.select("area", "theme", "indicator", "direction", "p_meet_target"))
     return _described(matched, spend, outcomes, areas, themes)
+
+
+def _partnership_area_ids(areas: pl.DataFrame) -> list[int]:
+    """The partnership's own places: its strategy's area and every area within it (a
+    comparator or another county's districts are not its wards)."""
+    homes = list(Strategy.objects.values_list("area_id", flat=True))
+    pairs = bases.ancestors(areas)
+    return pairs.filter(pl.col("ancestor_id").is_in(homes))["descendant_id"].to_list()
 
 
 def _described(matched: pl.DataFrame, spend: pl.DataFrame, outcomes: pl.DataFrame,

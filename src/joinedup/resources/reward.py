@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Q
+
 from joinedup.assessment.models import Assessment
 from joinedup.strategy.models import Indicator, Target
 
@@ -52,19 +54,27 @@ def rewards_at_stake(user) -> list[RewardAtStake]:
     targets = (Target.objects.filter(kind=Target.Kind.REWARD, reward_grant__isnull=False,
                                      indicator__in=Indicator.objects.visible_to(user))
                .select_related("indicator", "area").order_by("indicator__code", "period_start"))
+    targets = list(targets)
+    series = Q()
+    for target in targets:
+        series |= Q(indicator_id=target.indicator_id, area_id=target.area_id)
+    rows = (list(Assessment.objects.filter(series).filter(
+        Q(is_latest=True) | Q(status_target_kind="target")).values_list(
+        "indicator_id", "area_id", "period_start", "period_end", "is_latest", "status",
+        "value", "p_meet_target", "forecast_period", "target", "status_target_kind"))
+        if targets else [])
     found = []
     for target in targets:
-        series = Assessment.objects.filter(indicator=target.indicator, area=target.area)
-        judged = series.filter(period_start=target.period_start, period_end=target.period_end,
-                               status_target_kind="target").values_list("status", "value").first()
-        if judged and judged[0] in ("green", "amber", "red"):
+        mine = [r for r in rows if r[:2] == (target.indicator_id, target.area_id)]
+        judged = next((r for r in mine if r[2:4] == (target.period_start, target.period_end)
+                       and r[10] == "target" and r[5] in ("green", "amber", "red")), None)
+        if judged is not None:
             found.append(RewardAtStake(target, target.reward_grant,
-                                       EARNED if judged[0] == "green" else LOST,
-                                       value=judged[1]))
+                                       EARNED if judged[5] == "green" else LOST,
+                                       value=judged[6]))
             continue
-        latest = series.filter(is_latest=True).values_list(
-            "p_meet_target", "forecast_period", "target").first()
-        aimed = bool(latest) and latest[1] == target.period and latest[2] == target.value
+        latest = next((r for r in mine if r[4]), None)
+        aimed = latest is not None and latest[8] == target.period and latest[9] == target.value
         found.append(RewardAtStake(target, target.reward_grant, AHEAD if aimed else UNKNOWN,
-                                   p_meet=latest[0] if aimed else None))
+                                   p_meet=latest[7] if aimed else None))
     return found

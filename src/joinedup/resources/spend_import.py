@@ -23,7 +23,7 @@ from joinedup.common.querysets import manages_framework, partner_organisation_id
 from joinedup.core.apportion import ApportionError, apportion
 from joinedup.history.recording import record_bulk, record_run, recorded_as
 from joinedup.partnership.models import Organisation
-from joinedup.resources import bases
+from joinedup.resources import bases, events
 from joinedup.resources.models import BudgetLine, FundingStream, PooledBudget
 from joinedup.resources.spend_return import (
     KEY,
@@ -270,6 +270,7 @@ def import_spend_table(table: pl.DataFrame, *, source: str, user,
         if not updating.is_empty():
             _update(updating, person=user)
         result.saved = True
+        events.announce(pl.concat([creating, updating])["financial_year"].unique().to_list())
     return result
 
 
@@ -296,4 +297,5 @@ def approve_lines(lines, *, person) -> int:
     BudgetLine.objects.bulk_update(pending, ["state", "approved_by", "updated_at"],
                                    batch_size=1000)
     record_bulk(updated=changed)
+    events.announce(line.financial_year for line in pending)
     return len(pending)

@@ -116,7 +116,15 @@ def check_spend(table: pl.DataFrame, reference: SpendReference, *, file: str) ->
     problems.sort(key=lambda p: (p.row, p.column))
     if problems:
         return CheckedSpend(pl.DataFrame(), problems)
-    return CheckedSpend(_compare(spread, reference), [])
+    compared = _compare(spread, reference)
+    refused = _refused(compared, file, reference)
+    if refused:
+        # one problem per row sent, however many ward lines it was spread to
+        seen: dict[int, Problem] = {}
+        for problem in refused:
+            seen.setdefault(problem.row, problem)
+        return CheckedSpend(pl.DataFrame(), sorted(seen.values(), key=lambda p: p.row))
+    return CheckedSpend(compared, [])
 
 
 def _found(rows: pl.DataFrame, condition: pl.Expr, file: str, column: str,
@@ -170,11 +178,16 @@ def _cell_problems(rows: pl.DataFrame, table: pl.DataFrame, file: str,
     found += _found(rows, ~pl.col("illustrative").is_in(list(YES | NO)), file,
                     "illustrative", pl.format("'{}' is not yes or no",
                                               pl.col("illustrative")))
-    found += _found(rows, pl.col("partner_id").is_not_null() & ~pl.col("editable"), file,
-                    "partner", pl.format(
-                        "you may send spend lines only for your own organisation"
-                        f"{reference.own_partner}, not for '{{}}'", pl.col("partner")))
     return found
+
+
+def _refused(rows: pl.DataFrame, file: str, reference: SpendReference) -> list[Problem]:
+    """Lines that would create or change another partner's spend. A line that changes
+    nothing is let through, so that an export the sender may see re-imports unchanged."""
+    return _found(rows, (pl.col("action") != "unchanged") & ~pl.col("editable"), file,
+                  "partner", pl.format("you may send spend lines only for your own "
+                                       f"organisation{reference.own_partner}, not for '{{}}'",
+                                       pl.col("partner")))
 
 
 def _is_financial_year(text: pl.Expr) -> pl.Expr:

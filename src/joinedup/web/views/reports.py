@@ -25,6 +25,7 @@ from joinedup.core.periods import PeriodError, parse_period
 from joinedup.exceptions.models import IndicatorException
 from joinedup.exceptions.pages import charts_version, mark_charts
 from joinedup.partnership.models import Body
+from joinedup.reports.finance import finance_slot
 from joinedup.reports.layers import (
     BOARD_KINDS,
     EXECUTIVE_KINDS,
@@ -33,9 +34,8 @@ from joinedup.reports.layers import (
     layer_report,
 )
 
-#: What the Board's finance and risk items stand on. Nothing yet: they say so.
+#: What the Board's risk item stands on. Nothing yet: it says so.
 NOTHING_BEHIND = {
-    "finance": "JoinedUp does not hold finance information yet.",
     "risks": "JoinedUp does not hold risk information yet.",
 }
 
@@ -183,5 +183,6 @@ def report(request, slug):
         "is_executive": body.kind in EXECUTIVE_KINDS,
         "management_group": management_group(body, user) if is_board else None,
         "nothing_behind": NOTHING_BEHIND,
+        "finance": finance_slot(user) if is_board else None,
     }
     return render(request, "partnership/report.html", context)
