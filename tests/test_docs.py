@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
+import pytest
+
 from joinedup.core.engine import OUTPUT_COLUMNS
 from joinedup.core.parameters import AssessmentParameters
 
@@ -25,3 +27,25 @@ def test_every_output_column_is_documented():
         if column in ("indicator", "area", "period", "period_start", "period_end", "value"):
             continue
         assert f"`{column}`" in text, column
+
+
+def test_every_spend_return_column_is_documented():
+    from joinedup.resources.spend_return import EXPORT
+
+    text = (DOCS / "resources.md").read_text()
+    for column in EXPORT:
+        if column.startswith("actual_q"):
+            continue
+        assert f"| `{column}` |" in text, column
+    assert "| `actual_q1` … `actual_q4` |" in text
+
+
+@pytest.mark.django_db
+def test_the_warwickshire_figures_in_the_docs_are_the_demos():
+    from joinedup.resources.models import ScenarioAmount
+
+    text = " ".join((DOCS / "resources.md").read_text().split())
+    need = ScenarioAmount.objects.get(scenario__name="Warwickshire 2008/09: by need",
+                                      area__code="E07000219")
+    assert f"gives Nuneaton and Bedworth £{need.allocation:,.0f} (33.9%)" in text
+    assert need.allocation == 271299

@@ -154,3 +154,61 @@ def test_one_bad_row_among_ten_thousand_writes_nothing(person, streams):
     result = import_spend_file(csv_of(rows), "big.csv", user=person("finance"))
     assert result.saved and result.created == 10_000
     assert counts() == (before[0] + 10_000, before[1] + 1)
+
+
+@pytest.mark.parametrize("data, name, row, column, message", [
+    (b"", "empty.csv", 0, "", "The file is empty (0 bytes). Check you chose the right file."),
+    (b"partner,stream,theme,area,financial_year,budget\r\n", "header.csv", 0, "",
+     "The file has a header row but no figures below it: add one row for each figure, "
+     "starting at row 2."),
+    (b"%PDF-1.4 binary\x00\x01", "spend.pdf", 0, "",
+     "This file is a PDF document, not a returns file. Send a CSV file (.csv) or an Excel "
+     "workbook (.xlsx)."),
+    (b"partner;stream;theme;area;financial_year;budget\nx;y;z;a;b;c\n", "semi.csv", 1, "",
+     "The columns are separated by semicolons, but a CSV file must use commas. In Excel, "
+     "choose File, Save As, and the type \u201cCSV UTF-8 (Comma delimited)\u201d, or choose "
+     "\u201c,\u201d as the separator when you export."),
+    (b"what,is,this\n1,2,3\n", "other.csv", 1, "",
+     "Row 1 should be the header row naming the columns (partner, stream, theme, area, "
+     "financial_year, budget \u2026), but none of its cells is a column name: it reads "
+     "\u201cwhat, is, this\u201d. Add a header row above the figures; the template has one."),
+    (b"partner,stream,theme,area,budget\ngateshead-council,s,t,a,5\n", "short.csv", 1,
+     "financial_year", "the column financial_year is missing: the header row must name it "
+     "(the template has every column)"),
+])
+def test_unreadable_files_are_refused_and_nothing_is_written(person, data, name, row,
+                                                             column, message):
+    before = counts()
+    result = import_spend_file(data, name, user=person("finance"))
+    assert not result.saved
+    assert [(p.file, p.row, p.column, p.message) for p in result.problems] == [
+        (name, row, column, message)]
+    assert counts() == before
+
+
+def test_real_export_quirks_and_excel_numbers_are_read(person, streams):
+    import io
+
+    import openpyxl
+
+    quirky = ("\ufeffPartner,Stream,Theme,Area,Financial Year,Budget,Actual-Q1\r\n"
+              "gateshead-council,council-test-stream,active-and-healthy-gateshead,"
+              'e05001067 ,2023/24,"1,250.50", 100 \r\n').encode()
+    result = import_spend_file(quirky, "quirky.csv", user=person("finance"))
+    assert result.errors == [] and result.created == 1
+    line = BudgetLine.objects.get(stream__slug="council-test-stream")
+    assert (line.area.code, line.budget, line.actual_q1) == ("E05001067", Decimal("1250.50"),
+                                                             Decimal("100.00"))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Spend"
+    sheet.append(["partner", "stream", "theme", "area", "financial_year", "budget",
+                  "actual_q1"])
+    sheet.append(["gateshead-council", "council-test-stream", "active-and-healthy-gateshead",
+                  "E05001068", "2023/24", 2000.1, "300"])
+    out = io.BytesIO()
+    book.save(out)
+    result = import_spend_file(out.getvalue(), "spend.xlsx", user=person("finance"))
+    assert result.errors == [] and result.created == 1
+    line = BudgetLine.objects.get(stream__slug="council-test-stream", area__code="E05001068")
+    assert (line.budget, line.actual_q1) == (Decimal("2000.10"), Decimal("300.00"))
