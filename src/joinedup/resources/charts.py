@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from joinedup.common.charts import SERIES_COLOURS, render_svg
 
+NO_DATA = "No spend recorded"
 #: Colour-blind-safe sequential classes (ColorBrewer Blues, 5 classes), light to dark.
 CLASSES = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
 #: Marks for the scatter: shape as well as colour, so no one needs colour to read it.
@@ -51,9 +52,12 @@ def choropleth(features: list[dict], *, field: str, title: str, label: str, fmt,
     names = legend(breaks, fmt)
     for feature in features:
         klass = class_of(feature["properties"].get(field), breaks)
-        feature["properties"]["class"] = names[klass] if klass is not None else "No spend"
-    domain = [*dict.fromkeys(names), "No spend"]
-    colours = [*CLASSES[:len(dict.fromkeys(names))], "#f3f2f1"]
+        feature["properties"]["class"] = names[klass] if klass is not None else NO_DATA
+    classes = list(dict.fromkeys(names))
+    colours = [CLASSES[names.index(name)] for name in classes]
+    if any(f["properties"]["class"] == NO_DATA for f in features):
+        classes, colours = [*classes, NO_DATA], [*colours, "#f3f2f1"]
+    domain = classes
     spec = {
         "width": width, "height": width, "projection": {"type": "mercator"},
         "data": {"values": {"type": "FeatureCollection", "features": features},
@@ -61,7 +65,7 @@ def choropleth(features: list[dict], *, field: str, title: str, label: str, fmt,
         "mark": {"type": "geoshape", "stroke": "#0b0c0c", "strokeWidth": 0.6},
         "encoding": {"color": {"field": "properties.class", "type": "ordinal",
                                "title": title, "scale": {"domain": domain, "range": colours},
-                               "legend": {"orient": "bottom", "columns": 2}}},
+                               "legend": {"orient": "bottom", "columns": 1}}},
     }
     return render_svg(spec, label=label)
 
@@ -76,8 +80,9 @@ def need_against_spend(points: list[dict], *, label: str, width: int = 520):
         "encoding": {
             "x": {"field": "need", "type": "quantitative", "title": "Need (deprivation, 0 to 1)"},
             "y": {"field": "spend_per_head", "type": "quantitative",
-                  "title": "Spend per head (£)"},
+                  "title": "Spend per head (£)", "scale": {"zero": False}},
             "color": {"field": "outcome", "type": "nominal", "title": "Outcomes here",
+                      "legend": {"orient": "bottom", "direction": "vertical"},
                       "scale": {"domain": domain,
                                 "range": [c for _, c, _ in OUTCOME_MARKS.values()]}},
             "shape": {"field": "outcome", "type": "nominal",
@@ -99,7 +104,8 @@ def scenario_bars(rows: list[dict], *, label: str, width: int = 520):
             "yOffset": {"field": "scenario", "type": "nominal"},
             "x": {"field": "amount", "type": "quantitative", "title": "Amount (£)"},
             "color": {"field": "scenario", "type": "nominal", "title": "Scenario",
-                      "scale": {"range": SERIES_COLOURS}},
+                      "scale": {"range": SERIES_COLOURS},
+                      "legend": {"orient": "bottom", "direction": "vertical"}},
         },
     }
     return render_svg(spec, label=label)

@@ -61,9 +61,12 @@ def overview(request):
     failing = []
     if alignment is not None and alignment.height:
         failed = alignment.filter(pl.col("failed").list.len() > 0)
-        named = lines.select("line", "partner", "stream", "theme", "area_name",
-                             "arrangement", "budget")
-        failing = failed.join(named, on="line").sort("partner", "area_name").to_dicts()
+        named = lines.select("line", "partner", "stream", "theme", "arrangement", "budget")
+        failing = (failed.join(named, on="line")
+                   .with_columns(fails=pl.col("failed").list.join("; "))
+                   .group_by("partner", "stream", "theme", "arrangement", "fails")
+                   .agg(lines=pl.len(), budget=pl.col("budget").sum())
+                   .sort("partner", "stream", "theme").to_dicts())
     themes = dict(Theme.objects.values_list("slug", "name"))
     return render(request, "resources/overview.html", {
         "years": years, "year": year, "monitoring": checked,
@@ -74,7 +77,8 @@ def overview(request):
         "exceptions": _rows(checked.exceptions.sort("forecast_variance", descending=True)
                             .head(20) if checked else None),
         "aligned_count": alignment.height if alignment is not None else 0,
-        "failing": failing[:50], "failing_count": len(failing),
+        "failing": failing,
+        "failing_count": sum(row["lines"] for row in failing),
         "by_arrangement": _by_arrangement(lines),
         "medium_term": _medium_term(request.user, years),
         "in_kind": _in_kind(request.user, year),
@@ -268,7 +272,8 @@ def compare(request):
     bars = None
     if comparison and comparison.rows:
         bars = charts.scenario_bars(
-            [{"area": r["area"].name, "scenario": s.name, "amount": r["amounts"].get(s.pk, 0)}
+            [{"area": r["area"].name, "scenario": s.get_basis_display(),
+              "amount": r["amounts"].get(s.pk, 0)}
              for r in comparison.rows for s in chosen],
             label="Each area's amount under each scenario, side by side; the table below "
                   "gives the same figures.")
@@ -336,7 +341,7 @@ def _spend_map(rows: list[dict], theme: str, themes: dict) -> object | None:
                                 "per_head": r["spend_per_head"] if r["spend"] else None}}
                 for r in rows if r["area"] in wards]
     return charts.choropleth(features, field="per_head", title="Spend per head (£)",
-                             fmt=lambda v: f"£{v:,.0f}",
+                             fmt=lambda v: f"£{v:,.2f}",
                              label=f"Ward map of spend per head on {themes[theme]}, in five "
                                    "classes of equal count; the table gives the figures.")
 
