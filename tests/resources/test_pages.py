@@ -90,3 +90,20 @@ def test_the_command_gives_the_table_the_page_gives(client_as):
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("area,area_name,theme,theme_name,population,need,spend,")
     assert len(lines) == 1 + 22 * 7
+
+
+def test_each_aligned_line_says_which_criteria_it_meets(client_as):
+    page = text(client_as("finance").get(reverse("resources:lines"),
+                                         {"year": "2023/24", "partner": "tyne-and-wear-fire",
+                                          "theme": "safer-gateshead"}))
+    fire = BudgetLine.objects.filter(partner__slug="tyne-and-wear-fire", financial_year="2023/24",
+                                     theme__slug="safer-gateshead")
+    aligned = fire.filter(arrangement="aligned").count()
+    assert aligned == 22
+    assert page.count("Fails: Contributes to named LAA outcomes or targets; The activities it "
+                      "pays for report performance") == aligned
+    assert page.count("Meets them all") == 0
+    pooled = text(client_as("finance").get(reverse("resources:lines"),
+                                           {"year": "2023/24", "partner": "nhs-gateshead"}))
+    # its 22 pooled lines and its £10,000 to each of the 5 area forums
+    assert pooled.count("Meets them all") == 22 + 5

@@ -122,8 +122,20 @@ def _year_bounds(year: str) -> tuple[dt.date, dt.date]:
     return dt.date(first, 4, 1), dt.date(first + 1, 4, 1)
 
 
-def alignment(lines: pl.DataFrame) -> pl.DataFrame:
+def year_as_at(year: str) -> int:
+    """The quarter a year is monitored at: the latest any of its lines has reported."""
+    held = BudgetLine.objects.filter(financial_year=year)
+    for quarter in (4, 3, 2, 1):
+        if held.filter(**{f"actual_q{quarter}__isnull": False}).exists():
+            return quarter
+    return 0
+
+
+def alignment(lines: pl.DataFrame, *, as_at: int | None = None) -> pl.DataFrame:
     """Each aligned or pooled line with the active criteria it meets and fails.
+
+    ``as_at`` is the quarter the year is monitored at (by default the latest any of
+    ``lines`` has reported; pass ``year_as_at`` when ``lines`` are a few of the year's).
 
     Returns ``line`` and one Boolean column per active criterion (named by its
     ``evidence``), then ``failed``: the titles of the criteria it fails, in order.
@@ -141,7 +153,7 @@ def alignment(lines: pl.DataFrame) -> pl.DataFrame:
             pool_outcomes.setdefault(line, set()).add(outcome)
     served = {line: ({outcome_of[line]} if outcome_of.get(line) else set())
               | pool_outcomes.get(line, set()) for line in ids}
-    as_at = as_at_quarter(lines)
+    as_at = as_at_quarter(lines) if as_at is None else as_at
     reported = _outcomes_reporting(joined, served)
     results = {"line": ids}
     for criterion in criteria:

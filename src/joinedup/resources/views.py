@@ -165,6 +165,7 @@ def lines(request):
         shown = shown.filter(theme__slug=theme)
     page = Paginator(shown.order_by("-financial_year", "partner__name", "theme__order",
                                     "area__code", "pk"), 100).get_page(request.GET.get("page"))
+    _criteria_of(page, request.user)
     saved = request.GET.get("saved", "").split("-")
     return render(request, "resources/lines.html", {
         "page": page, "years": years, "year": year, "partner": partner, "theme": theme,
@@ -175,6 +176,22 @@ def lines(request):
         "template_year": years[0] if years else "",
         "query": request.GET.urlencode(),
     }, status=400 if (error or (result and not result.saved)) else 200)
+
+
+def _criteria_of(page, user) -> None:
+    """Each aligned or pooled line on the page gets ``criteria``: those it fails, or
+    an empty list when it meets them all; single lines get None."""
+    for line in page:
+        line.criteria = None
+    joined = [line for line in page if line.arrangement != "single"]
+    for year in {line.financial_year for line in joined}:
+        ids = [line.pk for line in joined if line.financial_year == year]
+        judged = finance.alignment(finance.lines_frame(user, pk__in=ids),
+                                   as_at=finance.year_as_at(year))
+        fails = dict(zip(judged["line"], judged["failed"].to_list(), strict=True))
+        for line in joined:
+            if line.pk in fails:
+                line.criteria = fails[line.pk]
 
 
 def _attachment(content: bytes, name: str, fmt: str) -> HttpResponse:
