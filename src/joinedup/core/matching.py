@@ -12,7 +12,8 @@ theme's outcomes there, and marks the two cells a Board should question:
   with a single figure, direction "none", says nothing either way).
 
 Medians are of the areas of one level (wards with wards) that have spend or need
-recorded; ties with the median count as neither above nor below. The method is the
+recorded; spend per head is compared to the penny, and ties with the median count as
+neither above nor below. The method is the
 "quadrant analysis" of value-for-money reviews (Audit Commission, *Value for money in
 public sector corporate services*, 2007, which plots cost against performance and reads
 the quadrants), applied with need in place of cost's peer average.
@@ -65,8 +66,10 @@ def resources_against_performance(spend: pl.DataFrame, areas: pl.DataFrame,
             .with_columns(pl.col("spend").fill_null(0.0),
                           pl.col("indicators", "travelling", "improving", "worsening")
                           .fill_null(0)))
+    # to the penny a head, so that spend spread by population, equal everywhere but for
+    # float noise, is equal to the median rather than a hair above or below it
     grid = grid.with_columns(spend_per_head=pl.when(pl.col("population") > 0)
-                             .then(pl.col("spend") / pl.col("population")))
+                             .then((pl.col("spend") / pl.col("population")).round(2)))
     spend_median = pl.col("spend_per_head").median().over("theme")
     need_median = pl.col("need").median().over("theme")
     grid = grid.with_columns(

@@ -18,12 +18,13 @@ OUTCOME_MARKS = {
 
 
 def quantile_breaks(values: list[float], classes: int = 5) -> list[float]:
-    """Upper edges of ``classes`` equal-count classes (quantiles), the last the maximum."""
-    ordered = sorted(v for v in values if v is not None)
+    """Upper edges of at most ``classes`` equal-count classes (quantiles), the last the
+    maximum; equal edges merge, so equal values never split into two classes."""
+    ordered = sorted(round(v, 2) for v in values if v is not None)
     if not ordered:
         return []
     count = len(ordered)
-    return [ordered[-(-count * k // classes) - 1] for k in range(1, classes + 1)]
+    return sorted({ordered[-(-count * k // classes) - 1] for k in range(1, classes + 1)})
 
 
 def class_of(value: float | None, breaks: list[float]) -> int | None:
@@ -51,7 +52,8 @@ def choropleth(features: list[dict], *, field: str, title: str, label: str, fmt,
     breaks = quantile_breaks(values)
     names = legend(breaks, fmt)
     for feature in features:
-        klass = class_of(feature["properties"].get(field), breaks)
+        value = feature["properties"].get(field)
+        klass = class_of(None if value is None else round(value, 2), breaks)
         feature["properties"]["class"] = names[klass] if klass is not None else NO_DATA
     classes = list(dict.fromkeys(names))
     colours = [CLASSES[names.index(name)] for name in classes]
@@ -96,11 +98,12 @@ def need_against_spend(points: list[dict], *, label: str, width: int = 520):
 def scenario_bars(rows: list[dict], *, label: str, width: int = 520):
     """Each area's amount under each scenario, side by side."""
     spec = {
-        "width": width, "height": {"step": 14},
+        "width": width, "height": {"step": 14}, "padding": {"left": 8, "right": 8},
         "data": {"values": rows},
         "mark": {"type": "bar"},
         "encoding": {
-            "y": {"field": "area", "type": "nominal", "title": None, "sort": None},
+            "y": {"field": "area", "type": "nominal", "title": None, "sort": None,
+                  "axis": {"labelLimit": 260}},
             "yOffset": {"field": "scenario", "type": "nominal"},
             "x": {"field": "amount", "type": "quantitative", "title": "Amount (£)"},
             "color": {"field": "scenario", "type": "nominal", "title": "Scenario",
