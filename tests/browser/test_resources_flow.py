@@ -193,6 +193,16 @@ def test_the_spend_return_from_template_to_saved_lines(page, live_site, axe):
         f"{len(template) + len(WARDS)} unchanged.")
 
 
+def only_equal_and_by_need(group) -> None:
+    """Leave only two of the group's scenarios chosen: equal shares and by need."""
+    boxes = group.locator("input[name=scenario]")
+    for index in range(boxes.count()):
+        box = boxes.nth(index)
+        label = group.locator(f"label[for={box.get_attribute('id')}]").inner_text()
+        if not label.startswith((f"{EQUAL}:", f"{BY_NEED}:")):
+            box.uncheck()
+
+
 def test_two_scenarios_compared_and_the_one_by_need_agreed(page, live_site, axe):
     sign_in(page, live_site, FINANCE)
     page.goto(f"{live_site}/resources/")
@@ -200,8 +210,8 @@ def test_two_scenarios_compared_and_the_one_by_need_agreed(page, live_site, axe)
     expect(page.get_by_role("heading", level=1)).to_have_text("Allocating a pot by need")
     group = page.locator("form").filter(has=page.get_by_role("heading", name=GROUP,
                                                              exact=True))
-    expect(group.locator("input[name=scenario]")).to_have_count(3)
-    group.get_by_label(re.compile(f"^{re.escape(BY_POPULATION)}:")).uncheck()
+    expect(group.locator("input[name=scenario]")).to_have_count(5)
+    only_equal_and_by_need(group)
     expect(group.locator("input[name=scenario]:checked")).to_have_count(2)
     assert axe(page) == []
     group.get_by_role("button", name=f"Compare these scenarios for {GROUP}").click()
@@ -275,7 +285,7 @@ def test_the_comparison_and_performance_pages_fit_a_phone(browser, live_site):
         page.goto(f"{live_site}/resources/allocations/")
         group = page.locator("form").filter(has=page.get_by_role("heading", name=GROUP,
                                                                  exact=True))
-        group.get_by_label(re.compile(f"^{re.escape(BY_POPULATION)}:")).uncheck()
+        only_equal_and_by_need(group)
         group.get_by_role("button", name=f"Compare these scenarios for {GROUP}").click()
         expect(page.get_by_test_id("scenario-amounts")).to_be_visible()
         compare = page.url

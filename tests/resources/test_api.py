@@ -205,7 +205,9 @@ def test_the_list_of_scenarios(client_as):
     answer = client_as("steering").get("/api/resources/allocations").json()
     assert [(s["name"], s["total"]) for s in answer["items"]] == [
         (AS_AGREED, "800000.00"), (BY_NEED, "800000.00"),
+        ("Neighbourhood fund 2023/24: As last year", "1000000.00"),
         ("Neighbourhood fund 2023/24: By need (population × need)", "1000000.00"),
+        ("Neighbourhood fund 2023/24: By need, within 10% of last year", "1000000.00"),
         ("Neighbourhood fund 2023/24: By population", "1000000.00"),
         ("Neighbourhood fund 2023/24: Equal shares", "1000000.00")]
     # Each share is of the scenario's own areas: Gateshead's wards, Warwickshire's districts.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -57,7 +59,7 @@ def test_comparing_and_agreeing_a_scenario(client_as):
     client = client_as("finance")
     page = text(client.get(reverse("resources:compare") + "?" + query))
     assert "To the most deprived fifth of people" in page
-    need = scenarios.get(basis="need")
+    need = scenarios.get(name="Neighbourhood fund 2023/24: By need (population × need)")
     response = client.post(reverse("resources:compare") + "?" + query, {"agree": need.pk})
     assert response.status_code == 302
     need.refresh_from_db()
@@ -107,3 +109,24 @@ def test_each_aligned_line_says_which_criteria_it_meets(client_as):
                                            {"year": "2023/24", "partner": "nhs-gateshead"}))
     # its 22 pooled lines and its £10,000 to each of the 5 area forums
     assert pooled.count("Meets them all") == 22 + 5
+
+
+def test_last_year_and_the_damped_scenario_are_beside_the_others():
+    from joinedup.resources.models import ScenarioAmount
+
+    fund = "Neighbourhood fund 2023/24: "
+    as_last_year = ScenarioAmount.objects.filter(scenario__name=fund + "As last year")
+    # last year's £950,000 in equal shares (£43,181 each, the odd 18 pounds to the first
+    # 18 codes), scaled by 1,000,000 / 950,000: £45,454.74 and £45,453.68; rounded down,
+    # 16 pounds are left, and go to 16 of the 18 larger remainders
+    assert sum(a.previous for a in as_last_year) == 950000
+    assert sum(a.allocation for a in as_last_year) == 1000000
+    assert Counter(int(a.allocation) for a in as_last_year) == {45455: 16, 45454: 2,
+                                                                45453: 4}
+    damped = ScenarioAmount.objects.filter(scenario__name=fund + "By need, within 10% of "
+                                           "last year")
+    assert sum(a.allocation for a in damped) == 1000000
+    for amount in damped:
+        assert amount.previous * Decimal("0.9") - 1 <= amount.allocation \
+            <= amount.previous * Decimal("1.1") + 1
+    assert {a.bound for a in damped} >= {"damping"}

@@ -213,17 +213,27 @@ def _scenarios(spec: dict, organisations: dict, streams: dict, officer) -> int:
     for item in spec["neighbourhood_fund"]:
         wards = allocating.areas_at("ward", HOME)
         theme = Theme.objects.get(slug=item["theme"])
-        for basis in ("equal", "population", "need"):
-            scenario = upsert(AllocationScenario, {"name": f"{item['name']}: "
-                                                   f"{AllocationScenario.Basis(basis).label}"}, {
+        previous = _equal_shares(item["previous_pot"], [w.code for w in wards])
+        damped = f"By need, within {item['damping']:.0%} of last year"
+        for basis, label, damping in (
+                ("equal", "Equal shares", None), ("population", "By population", None),
+                ("need", AllocationScenario.Basis.NEED.label, None),
+                ("previous", "As last year", None), ("need", damped, item["damping"])):
+            scenario = upsert(AllocationScenario, {"name": f"{item['name']}: {label}"}, {
                 "stream": streams[item["stream"]], "theme": theme,
                 "financial_year": item["year"], "pot": Decimal(item["pot"]), "basis": basis,
                 "need_measure": item["need_measure"] if basis == "need" else "",
-                "floor": Decimal(item["floor"]), "illustrative": True})
+                "floor": Decimal(item["floor"]), "damping": damping, "illustrative": True})
             if not scenario.amounts.exists():
-                allocating.work_out(scenario, wards)
+                allocating.work_out(scenario, wards, previous=previous)
             count += 1
     return count
+
+
+def _equal_shares(pot: int, codes: list[str]) -> dict[str, int]:
+    """Last year's fund in equal whole-pound shares, the odd pounds to the first codes."""
+    share, odd = divmod(pot, len(codes))
+    return {code: share + (1 if i < odd else 0) for i, code in enumerate(sorted(codes))}
 
 
 def _warwickshire(item: dict, organisations: dict) -> int:

@@ -111,6 +111,10 @@ class Comparison:
     deprived_share: dict[int, float]
     totals: dict[int, int]
 
+    @property
+    def has_previous(self) -> bool:
+        return any(row["previous"] is not None for row in self.rows)
+
 
 def compare(scenarios: list[AllocationScenario]) -> Comparison:
     amounts = ScenarioAmount.objects.filter(scenario__in=scenarios).select_related("area")
@@ -119,7 +123,7 @@ def compare(scenarios: list[AllocationScenario]) -> Comparison:
     for amount in amounts:
         row = by_area.setdefault(amount.area.code, {
             "area": amount.area, "population": amount.population, "need": amount.need,
-            "amounts": {}, "bounds": {}})
+            "previous": amount.previous, "amounts": {}, "bounds": {}})
         row["amounts"][amount.scenario_id] = int(amount.allocation)
         row["bounds"][amount.scenario_id] = amount.bound
         long.append((amount.scenario_id, amount.area.code, int(amount.allocation),

@@ -59,9 +59,8 @@ def lines_frame(user, *, year: str | None = None, everyone: bool = False,
 
 def years(user) -> list[str]:
     """The financial years with budget lines ``user`` may see, latest first."""
-    return sorted(set(BudgetLine.objects.visible_to(user).values_list("financial_year",
-                                                                       flat=True)),
-                  reverse=True)
+    return sorted(BudgetLine.objects.visible_to(user).order_by()
+                  .values_list("financial_year", flat=True).distinct(), reverse=True)
 
 
 def as_at_quarter(lines: pl.DataFrame) -> int:

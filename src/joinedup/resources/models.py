@@ -124,8 +124,9 @@ class BudgetLine(ChangeRecorded):
         SUBMITTED = "submitted", "Submitted"
         APPROVED = "approved", "Approved"
 
+    # The line's key (below) starts with the partner, so it needs no index of its own.
     partner = models.ForeignKey("partnership.Organisation", on_delete=models.PROTECT,
-                                related_name="budget_lines")
+                                related_name="budget_lines", db_index=False)
     stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT,
                                related_name="budget_lines")
     theme = models.ForeignKey("strategy.Theme", on_delete=models.PROTECT,
@@ -157,10 +158,14 @@ class BudgetLine(ChangeRecorded):
     shared_with = models.ManyToManyField("partnership.Organisation", blank=True,
                                          related_name="spend_shared_with_us")
     state = models.CharField(max_length=10, choices=State.choices, default=State.SUBMITTED)
+    # Who, not what: no constraint or index to keep up on every line an upload writes
+    # (as for figures); the history keeps the person too.
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     db_index=False, db_constraint=False)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    db_index=False, db_constraint=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SpendQuerySet.as_manager()
@@ -304,6 +309,11 @@ class AllocationScenario(ChangeRecorded):
 
     def __str__(self):
         return self.name
+
+    @property
+    def short_name(self) -> str:
+        """The name without its pot's: "By need" of "Neighbourhood fund 2023/24: By need"."""
+        return self.name.rsplit(": ", 1)[-1]
 
 
 class ScenarioAmount(ChangeRecorded):

@@ -289,7 +289,7 @@ def compare(request):
     bars = None
     if comparison and comparison.rows:
         bars = charts.scenario_bars(
-            [{"area": r["area"].name, "scenario": s.get_basis_display(),
+            [{"area": r["area"].name, "scenario": s.short_name,
               "amount": r["amounts"].get(s.pk, 0)}
              for r in comparison.rows for s in chosen],
             label="Each area's amount under each scenario, side by side; the table below "
