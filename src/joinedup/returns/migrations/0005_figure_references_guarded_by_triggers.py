@@ -1,76 +1,22 @@
-"""On PostgreSQL, figures' references to their indicator and area are kept by triggers.
-
-A foreign-key constraint checks each new figure on its own, at commit: for a million-row
-upload that is two million look-ups, which took longer than writing the figures. An upload
-resolves every indicator and area code against those tables inside its transaction, so the
-check adds nothing there. What the constraint also did, refuse to delete an indicator or
-an area while figures refer to it, the triggers below do. Each first takes a SHARE lock on
-the figures, so that it waits for any upload still being written and then sees its rows.
-
-SQLite keeps its constraints: its writers take turns, and its checks cost far less.
-"""
+"""On PostgreSQL, figures' references to their indicator and area are kept by triggers: a
+million-row upload is written without two million checks at commit, and an indicator or
+an area is still never deleted while figures refer to it (see
+``common.reference_guards``)."""
 
 from django.db import migrations
 
-CONSTRAINTS = (("indicator_id", "strategy_indicator"), ("area_id", "places_area"))
+from joinedup.common import reference_guards
 
-GUARD = """
-CREATE OR REPLACE FUNCTION returns_figures_keep_referenced() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    referenced boolean;
-BEGIN
-    LOCK TABLE returns_datavalue IN SHARE MODE;
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM returns_datavalue WHERE %I = $1)',
-                   TG_ARGV[0]) INTO referenced USING OLD.id;
-    IF referenced THEN
-        RAISE EXCEPTION 'figures still refer to % %', TG_TABLE_NAME, OLD.id
-            USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = format('returns_datavalue.%s refers to it', TG_ARGV[0]);
-    END IF;
-    RETURN OLD;
-END
-$$;
-"""
-
-
-def _constraint_names(cursor, column: str) -> list[str]:
-    cursor.execute(
-        "SELECT c.conname FROM pg_constraint c JOIN pg_attribute a "
-        "ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) "
-        "WHERE c.conrelid = 'returns_datavalue'::regclass AND c.contype = 'f' "
-        "AND a.attname = %s", [column])
-    return [name for (name,) in cursor.fetchall()]
+GUARDED = {"table": "returns_datavalue", "prefix": "returns_figures_keep_",
+           "references": (("indicator_id", "strategy_indicator"), ("area_id", "places_area"))}
 
 
 def guard_with_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    quote = schema_editor.quote_name
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(GUARD)
-        for column, table in CONSTRAINTS:
-            for name in _constraint_names(cursor, column):
-                cursor.execute(f"ALTER TABLE returns_datavalue DROP CONSTRAINT {quote(name)}")
-            cursor.execute(
-                f"CREATE TRIGGER {quote('returns_figures_keep_' + column)} BEFORE DELETE ON "
-                f"{quote(table)} FOR EACH ROW EXECUTE FUNCTION "
-                f"returns_figures_keep_referenced('{column}')")
+    reference_guards.guard_with_triggers(schema_editor, rows="figures", **GUARDED)
 
 
 def restore_constraints(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    quote = schema_editor.quote_name
-    with schema_editor.connection.cursor() as cursor:
-        for column, table in CONSTRAINTS:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {quote('returns_figures_keep_' + column)} "
-                           f"ON {quote(table)}")
-            cursor.execute(
-                f"ALTER TABLE returns_datavalue ADD CONSTRAINT "
-                f"{quote('returns_datavalue_' + column + '_fk')} FOREIGN KEY ({quote(column)}) "
-                f"REFERENCES {quote(table)} (id) DEFERRABLE INITIALLY DEFERRED")
-        cursor.execute("DROP FUNCTION IF EXISTS returns_figures_keep_referenced()")
+    reference_guards.restore_constraints(schema_editor, **GUARDED)
 
 
 class Migration(migrations.Migration):
