@@ -127,19 +127,22 @@ class BudgetLine(ChangeRecorded):
     # The line's key (below) starts with the partner, so it needs no index of its own.
     partner = models.ForeignKey("partnership.Organisation", on_delete=models.PROTECT,
                                 related_name="budget_lines", db_index=False)
+    # Streams, outcomes and pools are looked up from the line, seldom the other way, so
+    # they carry no index to keep up on every line a spend return writes.
     stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT,
-                               related_name="budget_lines")
+                               related_name="budget_lines", db_index=False)
     theme = models.ForeignKey("strategy.Theme", on_delete=models.PROTECT,
                               related_name="budget_lines")
     outcome = models.ForeignKey("strategy.Outcome", null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="budget_lines")
+                                on_delete=models.PROTECT, related_name="budget_lines",
+                                db_index=False)
     area = models.ForeignKey("places.Area", on_delete=models.PROTECT,
                              related_name="budget_lines")
     financial_year = models.CharField(max_length=7, validators=[validate_financial_year])
     arrangement = models.CharField(max_length=8, choices=Arrangement.choices,
                                    default=Arrangement.SINGLE)
     pool = models.ForeignKey(PooledBudget, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="budget_lines",
+                             related_name="budget_lines", db_index=False,
                              help_text="For pooled money: the pool it is spent from.")
     budget = models.DecimalField(**MONEY)
     actual_q1 = models.DecimalField(null=True, blank=True, **MONEY)
