@@ -10,6 +10,7 @@ of meeting its target. The quadrants are ``core.matching``'s.
 from __future__ import annotations
 
 import polars as pl
+from django.db.models import Q
 
 from joinedup.assessment.models import Assessment
 from joinedup.core.matching import resources_against_performance
@@ -34,8 +35,10 @@ def outcomes_frame(user, area_ids: list[int]) -> pl.DataFrame:
               "indicator__outcome__theme__slug", "area_id", "value", "direction",
               "p_meet_target", "period")
     latest = Assessment.objects.filter(is_latest=True, indicator__in=visible)
-    rows = list(latest.filter(area_id__in=area_ids).values_list(*fields))
-    england = dict(latest.filter(area__code=ENGLAND).values_list("indicator_id", "value"))
+    found = list(latest.filter(Q(area_id__in=area_ids) | Q(area__code=ENGLAND))
+                 .values_list(*fields, "area__code"))
+    england = {row[0]: row[5] for row in found if row[-1] == ENGLAND}
+    rows = [row[:-1] for row in found if row[-1] != ENGLAND]
     frame = pl.DataFrame(rows, orient="row", schema={
         "indicator_id": pl.Int64, "indicator": pl.String, "polarity": pl.String,
         "theme": pl.String, "area_id": pl.Int64, "value": pl.Float64,
@@ -54,7 +57,7 @@ def table(user, *, year: str, level: str = "ward", theme: str | None = None) -> 
     everywhere = bases.areas_frame()
     areas = everywhere.filter(pl.col("level") == level,
                               pl.col("area_id").is_in(_partnership_area_ids(everywhere)))
-    lines = lines_frame(user, year=year).filter(pl.col("level") == level)
+    lines = lines_frame(user, year=year, area__level=level)
     themes = dict(Theme.objects.values_list("slug", "name"))
     if theme:
         lines = lines.filter(pl.col("theme") == theme)
