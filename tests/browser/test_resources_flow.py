@@ -219,8 +219,9 @@ def test_two_scenarios_compared_and_the_one_by_need_agreed(page, live_site, axe)
     expect(page.get_by_role("heading", level=1)).to_have_text("Compare allocation scenarios")
     amounts = page.get_by_test_id("scenario-amounts")
     header = amounts.locator("thead th").all_inner_texts()
-    assert header[:3] == ["Area", "Population", "Need"]
-    assert sorted(header[3:]) == sorted([BASES[EQUAL], BASES[BY_NEED]])
+    # last year's amounts stand beside the scenarios, which all know them
+    assert header[:4] == ["Area", "Population", "Need", "Last year"]
+    assert sorted(header[4:]) == sorted([BASES[EQUAL], BASES[BY_NEED]])
     rows = table_rows(amounts)
     assert sorted(row[0] for row in rows) == WARDS
     column = {name: header.index(BASES[name]) for name in (EQUAL, BY_NEED)}

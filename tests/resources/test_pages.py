@@ -130,3 +130,30 @@ def test_last_year_and_the_damped_scenario_are_beside_the_others():
         assert amount.previous * Decimal("0.9") - 1 <= amount.allocation \
             <= amount.previous * Decimal("1.1") + 1
     assert {a.bound for a in damped} >= {"damping"}
+
+
+def test_the_finance_group_approves_submitted_lines_with_their_history(client_as, person):
+    from joinedup.history.models import Change
+    from joinedup.resources.spend_import import import_spend_file
+
+    from .helpers import csv_of, row, stream
+
+    stream("nhs-test-stream", partner="nhs-gateshead")
+    sent = import_spend_file(csv_of([row(partner="nhs-gateshead", stream="nhs-test-stream"),
+                                     row(partner="nhs-gateshead", stream="nhs-test-stream",
+                                         area="E05001068")]),
+                             "nhs.csv", user=person("pct"))
+    assert sent.saved and sent.created == 2
+    query = {"year": "2023/24", "partner": "nhs-gateshead"}
+    page = text(client_as("finance").get(reverse("resources:lines"), query))
+    assert 'data-testid="submitted">2 of these lines are waiting' in page
+    refused = client_as("pct").post(reverse("resources:lines"), {"approve": "yes", **query})
+    assert refused.status_code == 403
+    response = client_as("finance").post(reverse("resources:lines"), {"approve": "yes", **query})
+    assert response.status_code == 302 and response["Location"].endswith("?approved=2")
+    lines = BudgetLine.objects.filter(stream__slug="nhs-test-stream")
+    assert {(line.state, line.approved_by.username) for line in lines} == {
+        ("approved", "finance.officer")}
+    change = Change.objects.for_object(lines.first()).filter(action="update").get()
+    assert (change.actor, change.before["state"], change.after["state"]) == (
+        "finance.officer", "submitted", "approved")

@@ -31,7 +31,7 @@ from joinedup.resources.models import (
 )
 from joinedup.resources.reward import rewards_at_stake
 from joinedup.resources.spend_files import export_frame, spend_file, template_frame
-from joinedup.resources.spend_import import import_spend_file
+from joinedup.resources.spend_import import approve_lines, import_spend_file
 from joinedup.strategy.models import Theme
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -139,6 +139,13 @@ def lines(request):
     years = finance.years(request.user)
     year = _year(request, years) if request.GET.get("year") else ""
     result, error = None, ""
+    if request.method == "POST" and request.POST.get("approve"):
+        if not roles.may_manage_money(request.user):
+            return render(request, "resources/refused.html", {"reason": roles.MONEY_REFUSAL},
+                          status=403)
+        approved = approve_lines(_filtered(request, BudgetLine.objects.visible_to(request.user),
+                                           request.POST), person=request.user)
+        return redirect(f"{reverse('resources:lines')}?approved={approved}")
     if request.method == "POST":
         sent = request.FILES.get("file")
         if sent is None:
@@ -153,16 +160,10 @@ def lines(request):
             if result.saved:
                 return redirect(f"{reverse('resources:lines')}?saved={result.created}-"
                                 f"{result.changed}-{result.unchanged}")
-    shown = BudgetLine.objects.visible_to(request.user).select_related(
-        "partner", "stream", "theme", "area", "pool")
+    shown = _filtered(request, BudgetLine.objects.visible_to(request.user).select_related(
+        "partner", "stream", "theme", "area", "pool"), request.GET)
     partner = request.GET.get("partner", "")
     theme = request.GET.get("theme", "")
-    if year:
-        shown = shown.filter(financial_year=year)
-    if partner:
-        shown = shown.filter(partner__slug=partner)
-    if theme:
-        shown = shown.filter(theme__slug=theme)
     page = Paginator(shown.order_by("-financial_year", "partner__name", "theme__order",
                                     "area__code", "pk"), 100).get_page(request.GET.get("page"))
     _criteria_of(page, request.user)
@@ -173,9 +174,23 @@ def lines(request):
             pk__in=BudgetLine.objects.visible_to(request.user).values("partner")),
         "themes": Theme.objects.all(), "result": result, "error": error,
         "saved": saved if len(saved) == 3 else None,
+        "approved": request.GET.get("approved"),
+        "submitted": shown.filter(state=BudgetLine.State.SUBMITTED).count(),
+        "may_approve": roles.may_manage_money(request.user),
         "template_year": years[0] if years else "",
         "query": request.GET.urlencode(),
     }, status=400 if (error or (result and not result.saved)) else 200)
+
+
+def _filtered(request, lines, params):
+    """``lines`` narrowed by the page's filters: year, partner and theme."""
+    if params.get("year"):
+        lines = lines.filter(financial_year=params["year"])
+    if params.get("partner"):
+        lines = lines.filter(partner__slug=params["partner"])
+    if params.get("theme"):
+        lines = lines.filter(theme__slug=params["theme"])
+    return lines
 
 
 def _criteria_of(page, user) -> None:
