@@ -21,6 +21,8 @@ the quadrants), applied with need in place of cost's peer average.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 QUADRANTS = ("high need, low spend", "high spend, not improving")
@@ -32,13 +34,14 @@ TRAVEL = ("improving", "no_change", "worsening")
 
 
 def resources_against_performance(spend: pl.DataFrame, areas: pl.DataFrame,
-                                  outcomes: pl.DataFrame) -> pl.DataFrame:
+                                  outcomes: pl.DataFrame,
+                                  themes: Sequence[str] | None = None) -> pl.DataFrame:
     """One row per area × theme with spend, spend per head, need, outcomes and quadrant.
 
     ``spend``: ``area``, ``theme``, ``spend`` (pounds; several rows per cell are added).
     ``areas``: ``area``, ``population``, ``need`` (null where unknown), and every area ×
-    theme cell to show is each area of ``areas`` with each theme found in ``spend`` or
-    ``outcomes``. ``outcomes``: ``area``, ``theme``, ``indicator``, ``direction``
+    theme cell to show is each area of ``areas`` with each of ``themes`` (by default, each
+    theme found in ``spend`` or ``outcomes``). ``outcomes``: ``area``, ``theme``, ``indicator``, ``direction``
     ("improving", "no_change", "worsening" or "none") and ``p_meet_target`` (null without a
     forecast), one row per indicator measured there.
 
@@ -52,7 +55,9 @@ def resources_against_performance(spend: pl.DataFrame, areas: pl.DataFrame,
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise ValueError(f"the {name} frame lacks column(s) {', '.join(missing)}")
-    themes = pl.concat([spend.select("theme"), outcomes.select("theme")]).unique()
+    themes = (pl.DataFrame({"theme": list(themes)}, schema={"theme": pl.String})
+              if themes is not None else
+              pl.concat([spend.select("theme"), outcomes.select("theme")]).unique())
     totals = spend.group_by("area", "theme").agg(pl.col("spend").cast(pl.Float64).sum())
     measured = outcomes.group_by("area", "theme").agg(
         indicators=pl.len().cast(pl.Int64),

@@ -23,7 +23,6 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from joinedup.core.monitoring import monitoring_totals
 from joinedup.exceptions.models import BudgetException, IndicatorException
 from joinedup.history.recording import recorded_as
 from joinedup.resources import finance
@@ -45,10 +44,7 @@ def flagged(year: str) -> list[dict]:
     found = []
     checked = finance.monitoring(lines)
     if checked is not None:
-        ids = lines.select("line", *KEY)
-        totals = monitoring_totals(checked.lines.join(ids, on="line"), KEY,
-                                   tolerance=finance.TOLERANCE,
-                                   absolute_tolerance=finance.ABSOLUTE_TOLERANCE)
+        totals = finance.totals_by(checked, lines, KEY)
         for row in totals.filter(pl.col("status").is_in(["overspend", "underspend"])) \
                 .iter_rows(named=True):
             found.append({**{k: row[k] for k in KEY}, "kind": str(row["status"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import CommandError
 
 from joinedup.partnership.models import Person
@@ -27,3 +28,14 @@ def person_for_command(username: str | None, *, refusal: str) -> Person:
     if person is None:
         raise CommandError(refusal.format(username=username))
     return person
+
+
+class PartnershipView(AnonymousUser):
+    """The partnership's own view, for a command run on the server with no ``--user``: it
+    sees every row, as whoever can run commands there can already."""
+
+    is_superuser = True
+
+    @property
+    def is_authenticated(self):
+        return True

@@ -16,13 +16,9 @@ import polars as pl
 from joinedup.exceptions.budget import year_in_progress
 from joinedup.exceptions.models import BudgetException
 from joinedup.resources import finance
+from joinedup.resources.templatetags.money import pounds
 from joinedup.resources.reward import AHEAD, EARNED, LOST, rewards_at_stake
 from joinedup.strategy.models import Theme
-
-
-def _pounds(amount) -> str:
-    amount = float(amount)
-    return f"{'−' if amount < 0 else ''}£{abs(amount):,.0f}"
 
 
 @dataclass
@@ -49,12 +45,12 @@ def finance_slot(user) -> FinanceSlot:
                 .iter_rows(named=True):
             slot.lines.append(
                 f"{themes.get(row['theme'], row['theme'])}: forecast {row['status']} of "
-                f"{_pounds(abs(row['forecast_variance']))} ({row['variance_pct']:+.1f}%) on a "
-                f"budget of {_pounds(row['budget'])}.")
+                f"{pounds(abs(row['forecast_variance']))} ({row['variance_pct']:+.1f}%) on a "
+                f"budget of {pounds(row['budget'])}.")
         for row in checked.by_pool.iter_rows(named=True):
             slot.lines.append(
-                f"{row['pool']} (pooled): forecast outturn {_pounds(row['forecast_outturn'])} "
-                f"against {_pounds(row['budget'])}, {row['status']}.")
+                f"{row['pool']} (pooled): forecast outturn {pounds(row['forecast_outturn'])} "
+                f"against {pounds(row['budget'])}, {row['status']}.")
     slot.lines += [_reward(reward) for reward in rewards_at_stake(user)]
     slot.lines += _escalated(user, year)
     return slot
@@ -63,15 +59,15 @@ def finance_slot(user) -> FinanceSlot:
 def _headline(lines: pl.DataFrame, year: str, checked) -> str:
     by = dict(lines.group_by("arrangement").agg(pl.col("budget").sum()).iter_rows())
     total = sum(by.values())
-    words = (f"Partners' budgets for {year}: {_pounds(total)} in {lines.height:,} lines, of "
-             f"which {_pounds(by.get('pooled', 0))} pooled and {_pounds(by.get('aligned', 0))} "
+    words = (f"Partners' budgets for {year}: {pounds(total)} in {lines.height:,} lines, of "
+             f"which {pounds(by.get('pooled', 0))} pooled and {pounds(by.get('aligned', 0))} "
              "aligned.")
     if checked is not None and checked.lines.height:
         spent = checked.lines["actual_to_date"].sum()
         outturn = checked.lines["forecast_outturn"].sum()
         budget = checked.lines["budget"].sum()
-        words += (f" Spent to quarter {checked.as_at}: {_pounds(spent)}; forecast outturn of the "
-                  f"monitored lines {_pounds(outturn)} against {_pounds(budget)}.")
+        words += (f" Spent to quarter {checked.as_at}: {pounds(spent)}; forecast outturn of the "
+                  f"monitored lines {pounds(outturn)} against {pounds(budget)}.")
     return words
 
 
@@ -79,14 +75,14 @@ def _reward(reward) -> str:
     target = reward.target
     name = f"Reward target {target.indicator.code} {target.value:g} by {target.period}"
     if reward.state == EARNED:
-        return f"{name}: met, {_pounds(reward.grant)} earned."
+        return f"{name}: met, {pounds(reward.grant)} earned."
     if reward.state == LOST:
-        return f"{name}: missed ({reward.value:g}), {_pounds(reward.grant)} lost."
+        return f"{name}: missed ({reward.value:g}), {pounds(reward.grant)} lost."
     if reward.state == AHEAD:
-        return (f"{name}: {_pounds(reward.grant)} at stake; a {reward.p_meet:.0%} chance of "
-                f"meeting it, so {_pounds(reward.expected)} expected and "
-                f"{_pounds(reward.at_risk)} at risk.")
-    return f"{name}: {_pounds(reward.grant)} at stake; no forecast aims at it yet."
+        return (f"{name}: {pounds(reward.grant)} at stake; a {reward.p_meet:.0%} chance of "
+                f"meeting it, so {pounds(reward.expected)} expected and "
+                f"{pounds(reward.at_risk)} at risk.")
+    return f"{name}: {pounds(reward.grant)} at stake; no forecast aims at it yet."
 
 
 def _escalated(user, year: str) -> list[str]:

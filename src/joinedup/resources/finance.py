@@ -107,13 +107,23 @@ def monitoring(lines: pl.DataFrame) -> Monitoring | None:
                       absolute_tolerance=ABSOLUTE_TOLERANCE)
 
     def totals(by: str, frame: pl.DataFrame = checked) -> pl.DataFrame:
-        return monitoring_totals(frame, [by], tolerance=TOLERANCE,
-                                 absolute_tolerance=ABSOLUTE_TOLERANCE)
+        return _totals(frame, [by])
 
     return Monitoring(as_at=as_at, lines=checked, by_stream=totals("stream"),
                       by_pool=totals("pool", checked.filter(pl.col("pool").is_not_null())),
                       by_theme=totals("theme"), unmonitored=unmonitored.height,
                       unmonitored_budget=float(unmonitored["budget"].sum() or 0))
+
+
+def _totals(monitored: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    return monitoring_totals(monitored, by, tolerance=TOLERANCE,
+                             absolute_tolerance=ABSOLUTE_TOLERANCE)
+
+
+def totals_by(checked: Monitoring, lines: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """``checked``'s figures added up by any of ``lines``' columns (ids as well as names),
+    judged against the same tolerance as each line."""
+    return _totals(checked.lines.join(lines.select("line", *by), on="line"), by)
 
 
 def _year_bounds(year: str) -> tuple[dt.date, dt.date]:

@@ -68,12 +68,10 @@ def table(user, *, year: str, level: str = "ward", theme: str | None = None) -> 
         areas.select("area_id", area="code"), on="area_id")
     outcomes = outcomes.filter(pl.col("theme").is_in(list(themes)))
     core_areas = areas.select(area="code", population="population", need="need")
-    theme_frame = pl.DataFrame({"theme": list(themes)}, schema={"theme": pl.String})
     matched = resources_against_performance(
-        pl.concat([spend.select("area", "theme", "spend"),
-                   core_areas.select("area").head(1).join(theme_frame, how="cross")
-                   .with_columns(spend=pl.lit(0.0))]),
-        core_areas, outcomes.select("area", "theme", "indicator", "direction", "p_meet_target"))
+        spend.select("area", "theme", "spend"), core_areas,
+        outcomes.select("area", "theme", "indicator", "direction", "p_meet_target"),
+        themes=list(themes))
     return _described(matched, spend, outcomes, areas, themes)
 
 

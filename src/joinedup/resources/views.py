@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from joinedup.common.downloads import attachment
 from joinedup.partnership import roles
 from joinedup.partnership.models import Organisation
 from joinedup.places.models import Area
@@ -209,12 +210,6 @@ def _criteria_of(page, user) -> None:
                 line.criteria = fails[line.pk]
 
 
-def _attachment(content: bytes, name: str, fmt: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 @login_required
 @require_GET
 def lines_download(request, fmt):
@@ -223,7 +218,7 @@ def lines_download(request, fmt):
     year = request.GET.get("year") or None
     frame = export_frame(request.user, year=year, partner=request.GET.get("partner") or None)
     name = f"spend-{(year or 'all-years').replace('/', '-')}.{fmt}"
-    return _attachment(spend_file(frame, fmt), name, fmt)
+    return attachment(spend_file(frame, fmt), name, CONTENT_TYPES[fmt])
 
 
 @login_required
@@ -234,8 +229,8 @@ def template_download(request, fmt):
     years = finance.years(request.user)
     year = request.GET.get("year") or (years[0] if years else "")
     frame = template_frame(request.user, year=year)
-    return _attachment(spend_file(frame, fmt),
-                       f"spend-return-{year.replace('/', '-')}.{fmt}", fmt)
+    return attachment(spend_file(frame, fmt), f"spend-return-{year.replace('/', '-')}.{fmt}",
+                      CONTENT_TYPES[fmt])
 
 
 @login_required
@@ -352,8 +347,9 @@ def against_performance(request):
         if fmt == "json":
             return HttpResponse(json.dumps(frame.to_dicts(), default=str),
                                 content_type="application/json")
-        return _attachment(spend_file(frame, "csv"),
-                           f"resources-against-performance-{year.replace('/', '-')}.csv", "csv")
+        return attachment(spend_file(frame, "csv"),
+                          f"resources-against-performance-{year.replace('/', '-')}.csv",
+                          CONTENT_TYPES["csv"])
     rows = frame.to_dicts() if frame is not None else []
     return render(request, "resources/performance.html", {
         "years": years, "year": year, "theme": theme, "themes": themes, "rows": rows,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from joinedup.common.downloads import attachment
 from joinedup.returns.models import CollectionRound
 from joinedup.returns.spreadsheets import FORMATS, TooManyRowsForExcel, export_file, template_file
 
@@ -22,7 +22,7 @@ def template_download(request, slug, fmt):
         raise Http404("Templates come as csv or xlsx")
     collection_round = get_object_or_404(CollectionRound.objects.visible_to(request.user),
                                          slug=slug)
-    return _attachment(*template_file(collection_round, request.user, fmt))
+    return attachment(*template_file(collection_round, request.user, fmt))
 
 
 def export_download(request, fmt):
@@ -40,12 +40,4 @@ def export_download(request, fmt):
             states=chosen["state"])
     except TooManyRowsForExcel as error:
         return HttpResponse(str(error), status=413, content_type="text/plain; charset=utf-8")
-    return _attachment(content, name, content_type)
-
-
-def _attachment(content: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    patch_cache_control(response, private=True, no_store=True)
-    patch_vary_headers(response, ["Cookie"])
-    return response
+    return attachment(content, name, content_type)

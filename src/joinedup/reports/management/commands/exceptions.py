@@ -17,7 +17,6 @@ import io
 import json
 from pathlib import Path
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.core.periods import PeriodError, parse_period
@@ -25,22 +24,11 @@ from joinedup.exceptions.api_schemas import SUMMARY_FIELDS, exception_summary
 from joinedup.exceptions.models import IndicatorException
 from joinedup.exceptions.pages import exception_items
 from joinedup.partnership.models import Body
-from joinedup.partnership.people import person_for_command
+from joinedup.partnership.people import PartnershipView, person_for_command
 from joinedup.reports.layers import shown_exceptions
 
 #: How a CSV cell holds a list (flags, areas); no flag kind or area code contains it.
 LIST_SEPARATOR = ";"
-
-
-class PartnershipView(AnonymousUser):
-    """The partnership's own view, for a command run on the server with no ``--user``: it
-    sees every exception, as whoever can run commands there can already."""
-
-    is_superuser = True
-
-    @property
-    def is_authenticated(self):
-        return True
 
 
 class Command(BaseCommand):

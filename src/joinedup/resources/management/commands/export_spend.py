@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError
 
+from joinedup.partnership.people import PartnershipView, person_for_command
 from joinedup.resources.spend_files import export_frame, spend_file
 
 
@@ -32,7 +31,8 @@ class Command(BaseCommand):
         fmt = "csv" if out == "-" else Path(out).suffix.lower().lstrip(".")
         if fmt not in ("csv", "xlsx"):
             raise CommandError(f"--out must name a .csv or .xlsx file, not {out!r}")
-        person = _person(user)
+        person = PartnershipView() if user is None else person_for_command(
+            user, refusal="No one is signed up as {username!r}.")
         frame = export_frame(person, year=year, partner=partner)
         content = spend_file(frame, fmt)
         if out == "-":
@@ -43,22 +43,3 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot write {out}: {error.strerror}") from None
         self.stderr.write(f"Wrote {frame.height:,} spend lines to {out}.")
-
-
-def _person(username):
-    if username is None:
-        return _Everyone()
-    person = get_user_model().objects.filter(username=username).first()
-    if person is None:
-        raise CommandError(f"No one is signed up as {username!r}.")
-    return person
-
-
-class _Everyone(AnonymousUser):
-    """The command line run by whoever runs the server sees every line."""
-
-    is_superuser = True
-
-    @property
-    def is_authenticated(self):
-        return True

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from joinedup.partnership.people import person_for_command
 from joinedup.resources.spend_import import import_spend_file
 
 
@@ -28,9 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="", help="why, kept in the history")
 
     def handle(self, *args, file, user, reason="", **options):
-        person = get_user_model().objects.filter(username=user).first()
-        if person is None:
-            raise CommandError(f"No one is signed up as {user!r}.")
+        person = person_for_command(user, refusal="No one is signed up as {username!r}.")
         path = Path(file)
         try:
             data = path.read_bytes()

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from joinedup.partnership.people import PartnershipView, person_for_command
 from joinedup.resources import finance, performance
-from joinedup.resources.management.commands.export_spend import _Everyone
 from joinedup.resources.spend_files import spend_file
 
 
@@ -38,10 +37,8 @@ class Command(BaseCommand):
                user=None, **options):
         if [p.strip() for p in by.split(",")] != ["area", "theme"]:
             raise CommandError(f"--by {by!r}: the table is by area,theme.")
-        person = _Everyone() if user is None else get_user_model().objects.filter(
-            username=user).first()
-        if person is None:
-            raise CommandError(f"No one is signed up as {user!r}.")
+        person = PartnershipView() if user is None else person_for_command(
+            user, refusal="No one is signed up as {username!r}.")
         years = finance.years(person)
         year = year or (years[0] if years else None)
         if year not in years:
