@@ -157,3 +157,17 @@ def test_the_finance_group_approves_submitted_lines_with_their_history(client_as
     change = Change.objects.for_object(lines.first()).filter(action="update").get()
     assert (change.actor, change.before["state"], change.after["state"]) == (
         "finance.officer", "submitted", "approved")
+
+
+@pytest.mark.parametrize("name, params", [
+    ("resources:performance", {"year": "2023/24", "format": "csv"}),
+    ("resources:performance", {"year": "2023/24", "format": "json"}),
+    ("resources:lines-download", {"year": "2023/24"}),
+])
+def test_spend_files_are_never_kept_by_a_shared_cache(client_as, name, params):
+    args = ["csv"] if name == "resources:lines-download" else []
+    response = client_as("finance").get(reverse(name, args=args), params)
+    assert response.status_code == 200
+    assert sorted(response["Cache-Control"].replace(" ", "").split(",")) == [
+        "no-store", "private"]
+    assert "Cookie" in response["Vary"]

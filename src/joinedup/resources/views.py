@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
 from joinedup.common.downloads import attachment
@@ -345,8 +346,11 @@ def against_performance(request):
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "json") and frame is not None:
         if fmt == "json":
-            return HttpResponse(json.dumps(frame.to_dicts(), default=str),
-                                content_type="application/json")
+            response = HttpResponse(json.dumps(frame.to_dicts(), default=str),
+                                    content_type="application/json")
+            patch_cache_control(response, private=True, no_store=True)
+            patch_vary_headers(response, ["Cookie"])
+            return response
         return attachment(spend_file(frame, "csv"),
                           f"resources-against-performance-{year.replace('/', '-')}.csv",
                           CONTENT_TYPES["csv"])
