@@ -130,14 +130,9 @@ def generate_step(task: dict) -> dict:
 
 # --- the steps timed --------------------------------------------------------------------------
 
-def import_step(task: dict) -> dict:
-    """The validated import of the file, timed whole and by phase; checks what it saved."""
-    from joinedup.history.models import Change
-    from joinedup.partnership.models import Person
-    from joinedup.returns import files, importing, reference, validation, writing
-
-    phases: dict[str, float] = {}
-
+def phase_timer(phases: dict[str, float]):
+    """``timed(module, name, key)``: wrap ``module.name`` so that every call adds its time
+    to ``phases[key]`` (the step runs in a process of its own, so nothing is unwrapped)."""
     def timed(module, name: str, key: str) -> None:
         original = getattr(module, name)
 
@@ -149,6 +144,18 @@ def import_step(task: dict) -> dict:
                 phases[key] = phases.get(key, 0.0) + time.perf_counter() - started
 
         setattr(module, name, wrapper)
+
+    return timed
+
+
+def import_step(task: dict) -> dict:
+    """The validated import of the file, timed whole and by phase; checks what it saved."""
+    from joinedup.history.models import Change
+    from joinedup.partnership.models import Person
+    from joinedup.returns import files, importing, reference, validation, writing
+
+    phases: dict[str, float] = {}
+    timed = phase_timer(phases)
 
     for module, name, key in (
         (importing, "receive_file", "keep"), (files, "read_table", "read"),

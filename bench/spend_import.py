@@ -53,7 +53,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import import_values  # noqa: E402
-from import_steps import _measures  # noqa: E402
+from import_steps import _measures, phase_timer  # noqa: E402
 from import_values import ENGINES, Databases, postgres_url, say  # noqa: E402
 from results import write_section  # noqa: E402
 
@@ -148,18 +148,7 @@ def spend_step(task: dict) -> dict:
     from joinedup.resources.models import BudgetLine
 
     phases: dict[str, float] = {}
-
-    def timed(module, name: str, key: str) -> None:
-        original = getattr(module, name)
-
-        def wrapper(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                phases[key] = phases.get(key, 0.0) + time.perf_counter() - started
-
-        setattr(module, name, wrapper)
+    timed = phase_timer(phases)
 
     for module, name, key in (
         (spend_import, "read_table", "read"), (spend_import, "import_spend_table", "table"),
