@@ -58,12 +58,14 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
 
+# Packages are compiled to bytecode as they are installed, so that no command pays for
+# compiling them on its first runs (or on every run, where PYTHONDONTWRITEBYTECODE is set).
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install --quiet -p $(BIN)/python -e .
+	$(BIN)/uv pip install --quiet --compile-bytecode -p $(BIN)/python -e .
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install --quiet -p $(BIN)/python -e ".[test]"
+	$(BIN)/uv pip install --quiet --compile-bytecode -p $(BIN)/python -e ".[test]"
 	@touch $@ $(VENV)/.installed-run
 
 node_modules/.package-lock.json: package.json package-lock.json

@@ -28,7 +28,9 @@ round by round, side by side:
 - **peer, bisection in plain Python**: the same bisection with a Python loop over the
   areas at each step (fewer rounds: it is slow).
 
-Every result is checked to add up to the pot exactly, to the pound. Goal: end to end at
+The process rows depend on the packages carrying their bytecode: ``make`` installs them
+compiled, and the report says whether they were. Every result is checked to add up to the
+pot exactly, to the pound. Goal: end to end at
 most 1 s. Medians go to bench/RESULTS.md.
 
     python bench/allocate.py [--rounds 7] [--data path/to/shared/data]
@@ -125,6 +127,15 @@ def bisection_python(weight, lower, upper, pot):
     return np.array(pounds)
 
 
+def bytecode_compiled() -> bool:
+    """Whether the installed packages carry their bytecode, as ``make`` installs them."""
+    import importlib.util
+
+    import polars.dataframe.frame
+
+    return Path(importlib.util.cache_from_source(polars.dataframe.frame.__file__)).exists()
+
+
 def timed(work, rounds: int) -> tuple[list[float], object]:
     times, result = [], None
     for _ in range(rounds):
@@ -212,6 +223,10 @@ def main() -> None:
         f"split of £{LAST_YEAR:,} last year. Bounds binding: "
         + ", ".join(f"{name} {bound_counts.get(name, 0):,}"
                     for name in ("floor", "ceiling", "damping", "none"))
+        + ". Packages " + ("compiled to bytecode when installed, as `make` installs them"
+                           if bytecode_compiled() else
+                           "NOT compiled to bytecode (installed otherwise than by `make`), so "
+                           "every process compiles what it imports")
         + f". 1-minute load average at the end: {load:.1f}. Goal: end to end at most "
         f"{GOAL_S:.0f} s.",
         "",
