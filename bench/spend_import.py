@@ -26,6 +26,9 @@ end to end, from the file's bytes read from disk to the rows saved and committed
 - **figures**: ``importing.import_file`` as the partnership officer, as bench/import_values.py
   times it (its ``import`` step): keep the file, read, check, write figures and history.
 
+The goal is per row; a spend line is wider than a figure (more columns, more bytes), so
+the report gives cells per second too, rows × the file's columns ÷ time.
+
 Medians go to bench/RESULTS.md (section "Spend import against the figures import") for
 100,000 rows; other runs only print.
 
@@ -259,6 +262,7 @@ def report(made: dict, figures_made: dict, runs: dict, rows: int, rounds: int) -
     ratio = {e: cols[e, "spend"]["rate"] / cols[e, "figures"]["rate"] for e in engines}
     header = [f"{ENGINES[e]}: {k}" for e in engines for k in ("spend", "figures")]
     loads = [r["load"] for e in engines for k in runs[e].values() for r in k]
+    sizes = {"spend": made, "figures": figures_made}
 
     def cell(engine: str, kind: str, key: str | None) -> str:
         if key is None:
@@ -297,6 +301,15 @@ def report(made: dict, figures_made: dict, runs: dict, rows: int, rounds: int) -
         "| spend ÷ figures, per row | " + " | ".join(
             f"**{ratio[e]:.2f}**" if k == "spend" else "1.00"
             for e in engines for k in ("spend", "figures")) + " |",
+        "| columns per row in the file; bytes per row | " + " | ".join(
+            f"{sizes[k]['columns']}; {sizes[k]['bytes'] / rows:,.0f}"
+            for e in engines for k in ("spend", "figures")) + " |",
+        "| cells/s (rows × columns ÷ time) | " + " | ".join(
+            f"{cols[e, k]['rate'] * sizes[k]['columns']:,.0f}"
+            for e in engines for k in ("spend", "figures")) + " |",
+        "| spend ÷ figures, per cell | " + " | ".join(
+            f"{ratio[e] * sizes['spend']['columns'] / sizes['figures']['columns']:.2f}"
+            if k == "spend" else "1.00" for e in engines for k in ("spend", "figures")) + " |",
         "| goal: spend ≥ figures per row | " + " | ".join(
             ("met" if ratio[e] >= 1 else "**not met**") if k == "spend" else ""
             for e in engines for k in ("spend", "figures")) + " |",
@@ -398,6 +411,9 @@ def main() -> None:
         figures_made = import_values.step(
             "generate", databases.url(engines[0]), env, rows=options.rows, seed=options.seed,
             order="period", path=str(figures_file), parsed=str(folder / "parsed.parquet"))
+        for counted, path in ((made, spend_file), (figures_made, figures_file)):
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                counted["columns"] = len(next(csv.reader(handle)))
         for round_number in range(1, options.rounds + 1):
             for engine in engines:
                 order = ("figures", "spend") if round_number % 2 else ("spend", "figures")

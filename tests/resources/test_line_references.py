@@ -1,7 +1,9 @@
-"""Nothing a budget line refers to is deleted while it does, by Django or by plain SQL.
+"""Nothing a budget line refers to is deleted while it does, by Django or by plain SQL;
+and no two lines share a key.
 
-On SQLite foreign-key constraints keep this; on PostgreSQL, triggers do (migration 0004),
-since a constraint's per-row checks cost a large spend return more than writing it.
+On SQLite foreign-key constraints keep the references; on PostgreSQL, triggers do
+(migration 0004), since a constraint's per-row checks cost a large spend return more than
+writing it. One unique index keeps the key on both (migration 0006).
 """
 
 from __future__ import annotations
@@ -57,3 +59,32 @@ def test_on_postgresql_triggers_not_per_row_constraints_keep_the_references():
         triggers = {name for (name,) in cursor.fetchall()}
     assert constrained == set()
     assert {f"resources_lines_keep_{column}" for _, column in REFERENCES} <= triggers
+
+
+def _copy_of(line: BudgetLine, **changes) -> BudgetLine:
+    fields = ["partner_id", "stream_id", "theme_id", "outcome_id", "area_id", "financial_year",
+              "arrangement", "pool_id", "budget"]
+    return BudgetLine(**{**{name: getattr(line, name) for name in fields}, **changes})
+
+
+@pytest.mark.parametrize("outcome", ["none", "one"])
+def test_the_database_keeps_one_line_per_key_with_or_without_an_outcome(outcome):
+    line = BudgetLine.objects.filter(outcome__isnull=outcome == "none").first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _copy_of(line).save()
+    assert BudgetLine.objects.filter(
+        financial_year=line.financial_year, theme=line.theme, area=line.area,
+        partner=line.partner, stream=line.stream, outcome=line.outcome,
+        arrangement=line.arrangement).count() == 1
+    # Another year is another line.
+    _copy_of(line, financial_year="1999/00").save()
+    assert BudgetLine.objects.filter(financial_year="1999/00", area=line.area).count() == 1
+
+
+def test_the_key_is_the_only_index_the_lines_keep_up():
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, BudgetLine._meta.db_table)
+    indexed = sorted(name for name, c in found.items()
+                     if (c["index"] or c["unique"]) and not c["primary_key"])
+    assert [name for name in indexed if not name.startswith("sqlite_autoindex")] == [
+        "one_budget_line_per_key"]

@@ -2,11 +2,14 @@
 
 Saving a row at a time through the ORM manages a few thousand rows a second; a partner's
 upload may hold a million. Every tabular return (figures, spend lines) writes its new rows
-through ``send``, a statement per step, with only the columns that vary sent per row.
+through ``send``, a statement per step; on SQLite only the columns that vary are sent per
+row, and a column with one value in every row (the partner of a partner's return, a note
+no row has) goes into the statement once.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 
 import polars as pl
@@ -30,29 +33,36 @@ def send(table: str, frame: pl.DataFrame, constants: dict, cursor) -> None:
     """Insert ``frame``'s rows into ``table``, with ``constants`` the same in every row."""
     if frame.is_empty():
         return
-    names = ", ".join(q(c) for c in [*frame.columns, *constants])
     if postgres():
+        names = ", ".join(q(c) for c in [*frame.columns, *constants])
         for column, value in constants.items():
             frame = frame.with_columns(pl.lit(value).alias(column))
         text = _as_text(frame).write_csv(include_header=False)
         with cursor.cursor.copy(f"COPY {q(table)} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(text.encode())
         return
-    # SQLite: the constants go in once, as literals; the rows a few hundred a statement.
+    # SQLite: the constants go in once, as literals, with any column that holds one value
+    # in every row; the rest a few hundred rows a statement.
+    text = _as_text(frame)
+    same = [c for c in text.columns if _one_value(text[c])] if text.height > 1 else []
+    if len(same) == text.width:
+        same = same[1:]
+    constants = {**{c: text[c][0] for c in same}, **constants}
+    text = text.drop(same)
+    names = ", ".join(q(c) for c in [*text.columns, *constants])
     literals = "".join(f", {_literal(v)}" for v in constants.values())
-    one_row = f"({', '.join(['?'] * frame.width)}{literals})"
-    per_statement = max(1, min(500, _sqlite_parameter_limit() // frame.width))
+    one_row = f"({', '.join(['?'] * text.width)}{literals})"
+    per_statement = max(1, min(500, _sqlite_parameter_limit() // text.width))
     insert = f"INSERT INTO {q(table)} ({names}) VALUES "
     many = insert + ", ".join([one_row] * per_statement)
-    text = _as_text(frame)
     for start in range(0, text.height, _SQLITE_SLICE):
         cells = _cells(text.slice(start, _SQLITE_SLICE))
-        step = per_statement * frame.width
+        step = per_statement * text.width
         whole = len(cells) // step * step
         if whole:
             cursor.cursor.executemany(many, (cells[i:i + step] for i in range(0, whole, step)))
         if whole < len(cells):
-            rest = (len(cells) - whole) // frame.width
+            rest = (len(cells) - whole) // text.width
             cursor.cursor.execute(insert + ", ".join([one_row] * rest), cells[whole:])
 
 
@@ -69,12 +79,23 @@ def _cells(frame: pl.DataFrame) -> list:
     return cells
 
 
+def _one_value(column: pl.Series) -> bool:
+    """Whether every row holds the same value (or none), one that can be written as SQL."""
+    if column.n_unique() != 1:
+        return False
+    value = column[0]
+    return value is None or isinstance(value, (bool, int)) or (
+        isinstance(value, str) and "\x00" not in value) or (
+        isinstance(value, float) and math.isfinite(value))
+
+
 def _sqlite_parameter_limit() -> int:
     return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
 def _literal(value) -> str:
-    """A constant as SQL: only numbers, None and text this module made itself."""
+    """A constant as SQL: None, a boolean, a finite number, or text with no NUL, quoted by
+    doubling its quotes (SQLite's text literals have no other escapes)."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):

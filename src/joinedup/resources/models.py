@@ -16,6 +16,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 
 from joinedup.history.recording import ChangeRecorded
 from joinedup.resources.querysets import PartnershipMoneyQuerySet, SpendQuerySet
@@ -117,6 +119,11 @@ class PoolContribution(ChangeRecorded):
         return f"{self.partner} to {self.pool} {self.financial_year}"
 
 
+#: What makes a budget line one line, in the order of its unique index: year, theme and
+#: area first, the order in which pages look lines up.
+LINE_KEY = ["financial_year", "theme", "area", "partner", "stream", "outcome", "arrangement"]
+
+
 class BudgetLine(ChangeRecorded):
     """One partner's money from one stream for one theme, area and financial year."""
 
@@ -124,20 +131,24 @@ class BudgetLine(ChangeRecorded):
         SUBMITTED = "submitted", "Submitted"
         APPROVED = "approved", "Approved"
 
-    # The line's key (below) starts with the partner, so it needs no index of its own.
+    # A handful of partners share the table, so each has a large share of its lines and an
+    # index on the partner alone would seldom be used; none is kept up on every line a
+    # spend return writes.
     partner = models.ForeignKey("partnership.Organisation", on_delete=models.PROTECT,
                                 related_name="budget_lines", db_index=False)
-    # Streams, outcomes and pools are looked up from the line, seldom the other way, so
-    # they carry no index to keep up on every line a spend return writes.
+    # Streams, themes, outcomes and pools are looked up from the line, seldom the other
+    # way, so they carry no index to keep up on every line a spend return writes.
     stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT,
                                related_name="budget_lines", db_index=False)
     theme = models.ForeignKey("strategy.Theme", on_delete=models.PROTECT,
-                              related_name="budget_lines")
+                              related_name="budget_lines", db_index=False)
     outcome = models.ForeignKey("strategy.Outcome", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="budget_lines",
                                 db_index=False)
+    # The line's key (below) is indexed by year, theme and area, so none of these needs an
+    # index of its own.
     area = models.ForeignKey("places.Area", on_delete=models.PROTECT,
-                             related_name="budget_lines")
+                             related_name="budget_lines", db_index=False)
     financial_year = models.CharField(max_length=7, validators=[validate_financial_year])
     arrangement = models.CharField(max_length=8, choices=Arrangement.choices,
                                    default=Arrangement.SINGLE)
@@ -177,11 +188,14 @@ class BudgetLine(ChangeRecorded):
 
     class Meta:
         ordering = ["financial_year", "theme__order", "partner__name", "area__code"]
+        # One index, unique, serves the key and the look-ups by year, theme and area alike.
+        # A line with no outcome counts as outcome 0, so that two such lines with the same
+        # key clash on every database (SQLite has no NULLS NOT DISTINCT).
         constraints = [models.UniqueConstraint(
-            fields=["partner", "stream", "theme", "outcome", "area", "financial_year",
-                    "arrangement"],
-            nulls_distinct=False, name="one_budget_line_per_key")]
-        indexes = [models.Index(fields=["financial_year", "theme", "area"])]
+            *(Coalesce(name, Value(0)) if name == "outcome" else F(name) for name in LINE_KEY),
+            name="one_budget_line_per_key",
+            violation_error_message="There is already a budget line for this year, theme, "
+                                    "area, partner, stream, outcome and arrangement.")]
 
     def __str__(self):
         return f"{self.partner} {self.stream} {self.theme} {self.area} {self.financial_year}"

@@ -193,8 +193,16 @@ def stored_lines(keys: pl.DataFrame) -> pl.DataFrame:
 
 
 def _money(column: str) -> pl.Expr:
-    """Pence → pounds and pence as text, exact, for the database."""
+    """Pence → pounds for the database, exactly.
+
+    PostgreSQL's numeric column is sent the amount as text (pounds and pence). SQLite keeps
+    a decimal column's values as REAL (or INTEGER where whole) whatever is sent, so it is
+    sent the float, pence ÷ 100, rather than text for it to parse; read back, Django rounds
+    it to the column's two places, so the amount returns to the penny.
+    """
     pence = pl.col(column)
+    if not bulk.postgres():
+        return (pence / 100).alias(column)
     text = (pence.abs() // 100).cast(pl.String) + "." + (pence.abs() % 100).cast(
         pl.String).str.zfill(2)
     return pl.when(pence.is_null()).then(None).otherwise(text).alias(column)
@@ -203,7 +211,9 @@ def _money(column: str) -> pl.Expr:
 def _create(rows: pl.DataFrame, cursor, *, person_id, now: dt.datetime, source: str) -> None:
     cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {bulk.q(TABLE)}")
     first = cursor.fetchone()[0] + 1
-    frame = rows.select(
+    # In the order of the lines' key (no outcome first, as outcome 0), so that its index is
+    # written page after page rather than revisited at random.
+    frame = rows.sort(list(KEY)).select(
         pl.int_range(first, first + rows.height, dtype=pl.Int64).alias("id"),
         "partner_id", "stream_id", "theme_id", "outcome_id", "area_id", "financial_year",
         "arrangement", "pool_id", *(_money(c) for c in MONEY), "apportioned_by",

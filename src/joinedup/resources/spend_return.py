@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from joinedup.resources.models import Arrangement
+from joinedup.resources.models import LINE_KEY, Arrangement, BudgetLine
 from joinedup.returns.columns import Layout
 from joinedup.returns.problems import Problem
-from joinedup.returns.validation import code_key, read_numbers
+from joinedup.returns.validation import code_lookup, read_numbers
 
 REQUIRED = ("partner", "stream", "theme", "area", "financial_year", "budget")
 QUARTERS = ("actual_q1", "actual_q2", "actual_q3", "actual_q4")
@@ -32,8 +32,8 @@ INFORMATION = ("partner_name", "theme_name", "area_name", "stream_name")
 #: Column order of an export and of a template; an export re-imports unchanged.
 EXPORT = ("partner", "stream", "theme", "outcome", "area", "financial_year", "arrangement",
           "pool", "budget", *QUARTERS, "apportioned_by", "description", "illustrative")
-KEY = ("partner_id", "stream_id", "theme_id", "outcome_id", "area_id", "financial_year",
-       "arrangement")
+#: A line's key as the columns of its row, in the order of the key's index.
+KEY = tuple(BudgetLine._meta.get_field(name).attname for name in LINE_KEY)
 COMPARED = ("pool_id", *MONEY, "apportioned_by", "description", "illustrative")
 
 SPEND_RETURN = Layout(accepted=(*REQUIRED, *OPTIONAL, *INFORMATION),
@@ -82,9 +82,9 @@ def _text(table: pl.DataFrame) -> pl.DataFrame:
 
 def _lookup(rows: pl.DataFrame, column: str, known: pl.DataFrame,
             by: tuple[str, ...] = ()) -> pl.DataFrame:
-    keyed = rows.with_columns(code_key(pl.col(column)).alias("_key"))
-    return keyed.join(known.rename({"code_key": "_key"}), on=["_key", *by], how="left",
-                      nulls_equal=False).drop("_key")
+    """``known``'s columns for each row's code, each distinct code normalised once."""
+    return rows.join(code_lookup(rows[column], known), on=[column, *by], how="left",
+                     nulls_equal=False, maintain_order="left")
 
 
 def check_spend(table: pl.DataFrame, reference: SpendReference, *, file: str) -> CheckedSpend:
@@ -104,12 +104,13 @@ def check_spend(table: pl.DataFrame, reference: SpendReference, *, file: str) ->
     rows = _lookup(rows, "area", reference.areas)
     rows = rows.with_columns(
         *(pl.Series(c, read_numbers(rows[c])) for c in MONEY),
+        *(pl.col(c).alias(_sent(c)) for c in MONEY),
         pl.col("arrangement").str.to_lowercase().fill_null(Arrangement.SINGLE.value),
         pl.col("illustrative").str.to_lowercase().fill_null(""),
         pl.col("description").fill_null(""), pl.col("apportioned_by").fill_null(""))
-    problems = _cell_problems(rows, table, file, reference)
+    problems = _cell_problems(rows, file)
     bad_rows = {p.row for p in problems}
-    good = rows.filter(~pl.col("row").is_in(list(bad_rows)))
+    good = rows.filter(~pl.col("row").is_in(list(bad_rows))).drop(_sent(c) for c in MONEY)
     spread, spread_problems = reference.spread(good, file)
     problems += spread_problems
     problems += _duplicates(spread, file)
@@ -133,51 +134,59 @@ def _found(rows: pl.DataFrame, condition: pl.Expr, file: str, column: str,
     return [Problem(file, row, column, text) for row, text in hit.iter_rows()]
 
 
-def _cell_problems(rows: pl.DataFrame, table: pl.DataFrame, file: str,
-                   reference: SpendReference) -> list[Problem]:
-    raw = _text(table).filter(pl.col("row").is_in(rows["row"].implode()))
-    raw = rows.select("row").join(raw, on="row", how="left")
-    found: list[Problem] = []
+def _sent(column: str) -> str:
+    """The column holding an amount's cell as sent, beside the amount read from it."""
+    return f"_{column}_sent"
+
+
+def _cell_problems(rows: pl.DataFrame, file: str) -> list[Problem]:
+    """Every single cell's problem, the checks run over the rows in one pass and only
+    those that find something run again to word it."""
+    checks: list[tuple[str, pl.Expr, pl.Expr]] = []  # column, condition, message
     for name in REQUIRED:
-        found += _found(raw, pl.col(name).is_null(), file, name, pl.lit(
-            f"{name} is missing; leave the whole row empty to send nothing for it"))
+        sent = pl.col(_sent(name) if name in MONEY else name)
+        checks.append((name, sent.is_null(), pl.lit(
+            f"{name} is missing; leave the whole row empty to send nothing for it")))
     for name, label in (("partner", "partner"), ("stream", "funding stream"),
                         ("theme", "theme"), ("pool", "pooled budget"), ("area", "area")):
-        found += _found(rows, pl.col(name).is_not_null() & pl.col(f"{name}_id").is_null(),
-                        file, name, pl.format(f"unknown {label} '{{}}'", pl.col(name)))
-    found += _found(rows, pl.col("outcome").is_not_null() & pl.col("theme_id").is_not_null()
-                    & pl.col("outcome_id").is_null(), file, "outcome",
-                    pl.format("'{}' is not an outcome of the theme '{}'", pl.col("outcome"),
-                              pl.col("theme")))
-    found += _found(rows, pl.col("financial_year").is_not_null()
-                    & ~_is_financial_year(pl.col("financial_year")), file, "financial_year",
-                    pl.format("'{}' is not a financial year: write it as 2009/10",
-                              pl.col("financial_year")))
+        checks.append((name, pl.col(name).is_not_null() & pl.col(f"{name}_id").is_null(),
+                       pl.format(f"unknown {label} '{{}}'", pl.col(name))))
+    checks.append(("outcome", pl.col("outcome").is_not_null()
+                   & pl.col("theme_id").is_not_null() & pl.col("outcome_id").is_null(),
+                   pl.format("'{}' is not an outcome of the theme '{}'", pl.col("outcome"),
+                             pl.col("theme"))))
+    checks.append(("financial_year", pl.col("financial_year").is_not_null()
+                   & ~_is_financial_year(pl.col("financial_year")),
+                   pl.format("'{}' is not a financial year: write it as 2009/10",
+                             pl.col("financial_year"))))
     for name in MONEY:
-        cell = raw[name]
-        found += _found(rows.with_columns(_cell=cell), pl.col("_cell").is_not_null()
-                        & pl.col(name).is_null(), file, name,
-                        pl.format("'{}' is not an amount in pounds", pl.col("_cell")))
-        found += _found(rows, pl.col(name) < 0, file, name, pl.format(
-            "{} is below zero: send spending as a positive amount (income is not a budget "
-            "line)", pl.col(name)))
-        found += _found(rows, (pl.col(name) * 100 - (pl.col(name) * 100).round(0)).abs()
-                        > 1e-6, file, name, pl.format(
-                            "{} has parts of a penny: give pounds and pence, at most two "
-                            "decimal places", pl.col(name)))
-    choices = [a.value for a in Arrangement]
-    found += _found(rows, ~pl.col("arrangement").is_in(choices), file, "arrangement",
-                    pl.format("'{}' is not an arrangement: write single, aligned or pooled",
-                              pl.col("arrangement")))
-    found += _found(rows, (pl.col("arrangement") == "pooled") & pl.col("pool").is_null(),
-                    file, "pool", pl.lit("a pooled line names the pooled budget it is "
-                                         "spent from"))
-    found += _found(rows, (pl.col("arrangement") != "pooled") & pl.col("pool").is_not_null(),
-                    file, "pool", pl.lit("only a pooled line names a pooled budget: set "
-                                         "arrangement to pooled, or clear the pool"))
-    found += _found(rows, ~pl.col("illustrative").is_in(list(YES | NO)), file,
-                    "illustrative", pl.format("'{}' is not yes or no",
-                                              pl.col("illustrative")))
+        amount = pl.col(name)
+        checks += [
+            (name, pl.col(_sent(name)).is_not_null() & amount.is_null(),
+             pl.format("'{}' is not an amount in pounds", pl.col(_sent(name)))),
+            (name, amount < 0, pl.format(
+                "{} is below zero: send spending as a positive amount (income is not a "
+                "budget line)", amount)),
+            (name, (amount * 100 - (amount * 100).round(0)).abs() > 1e-6, pl.format(
+                "{} has parts of a penny: give pounds and pence, at most two decimal "
+                "places", amount))]
+    checks += [
+        ("arrangement", ~pl.col("arrangement").is_in([a.value for a in Arrangement]),
+         pl.format("'{}' is not an arrangement: write single, aligned or pooled",
+                   pl.col("arrangement"))),
+        ("pool", (pl.col("arrangement") == "pooled") & pl.col("pool").is_null(),
+         pl.lit("a pooled line names the pooled budget it is spent from")),
+        ("pool", (pl.col("arrangement") != "pooled") & pl.col("pool").is_not_null(),
+         pl.lit("only a pooled line names a pooled budget: set arrangement to pooled, or "
+                "clear the pool")),
+        ("illustrative", ~pl.col("illustrative").is_in(list(YES | NO)),
+         pl.format("'{}' is not yes or no", pl.col("illustrative")))]
+    counts = rows.select(condition.fill_null(False).sum().alias(str(i))
+                         for i, (_, condition, _) in enumerate(checks)).row(0)
+    found: list[Problem] = []
+    for (column, condition, message), count in zip(checks, counts):
+        if count:
+            found += _found(rows, condition, file, column, message)
     return found
 
 
@@ -197,7 +206,7 @@ def _is_financial_year(text: pl.Expr) -> pl.Expr:
 
 
 def _duplicates(rows: pl.DataFrame, file: str) -> list[Problem]:
-    if rows.is_empty():
+    if rows.is_empty() or not rows.select(pl.struct(KEY).is_duplicated().any()).item():
         return []
     first = rows.group_by(KEY, maintain_order=True).agg(pl.col("row").min().alias("first"))
     again = rows.join(first, on=KEY, nulls_equal=True).filter(pl.col("row") != pl.col("first"))

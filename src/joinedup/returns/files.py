@@ -39,6 +39,7 @@ SAVE_AS_CSV = "In Excel, choose File, Save As, and the type “CSV UTF-8 (Comma 
 _BOM = b"\xef\xbb\xbf"
 _VISIBLE = re.compile(rb"\S")
 _FIRST_LINE = re.compile(rb"[\r\n]*([^\r\n]*)")
+_LONE_CR = re.compile(rb"\r(?!\n)")  # a carriage return that does not end a line
 _UNREADABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by surrogateescape
 _OTHER_FILES = (
     (b"%PDF", "a PDF document"),
@@ -181,7 +182,7 @@ def _simple_grid(data: bytes, separator: str) -> pl.DataFrame | None:
     A spreadsheet shows each record as one row, line breaks inside quotes and all, and
     polars keeps blank lines as empty records: so the n-th record is row n.
     """
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+    if _LONE_CR.search(data):
         return None  # CR line endings, or a carriage return inside a quoted cell
     if not _regular_quoting(data, separator):
         return None

@@ -75,6 +75,10 @@ def code_key(expr: pl.Expr) -> pl.Expr:
     return expr.str.to_uppercase().str.replace_all(r"\s+", "")
 
 
+#: A number written with thousands separators, grouped by threes: "12,345.6".
+_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
+
+
 def number(name: str) -> pl.Expr:
     """A cell's text as a number, or null when it is not one.
 
@@ -83,7 +87,7 @@ def number(name: str) -> pl.Expr:
     which a float parser would take.
     """
     text = pl.col(name).str.strip_chars().str.replace_all("\u2212", "-")
-    grouped = text.str.contains(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+    grouped = text.str.contains(_GROUPED)
     text = pl.when(grouped).then(text.str.replace_all(",", "")).otherwise(text)
     plain = text.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
     return pl.when(plain).then(text.cast(pl.Float64, strict=False)).alias(name)
@@ -100,11 +104,19 @@ def read_numbers(cells: pl.Series) -> pl.Series:
     doubtful = (cells.is_not_null() & ~quick.is_finite().fill_null(False)).arg_true()
     if doubtful.is_empty():
         return quick
-    slow = cells.gather(doubtful).to_frame(cells.name).select(number(cells.name)).to_series()
-    return quick.scatter(doubtful, slow)
+    # The commonest doubt, thousands separators ("12,345.67"), is read as ``number`` reads
+    # it, without the commas; only the cells left take ``number``'s whole path.
+    sent = cells.gather(doubtful)
+    read = sent.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+    other = (~sent.str.contains(_GROUPED)).arg_true()
+    if not other.is_empty():
+        name = cells.name
+        read = read.scatter(other, sent.gather(other).to_frame(name).select(number(name))
+                            .to_series())
+    return quick.scatter(doubtful, read)
 
 
-def _code_lookup(cells: pl.Series, known: pl.DataFrame) -> pl.DataFrame:
+def code_lookup(cells: pl.Series, known: pl.DataFrame) -> pl.DataFrame:
     """Each distinct code in ``cells`` with what ``known`` (keyed by ``code_key``) says of
     it: a handful of codes to normalise, however many rows carry them."""
     distinct = cells.drop_nulls().unique().to_frame()
@@ -186,9 +198,9 @@ def _read_rows(sent: pl.DataFrame, reference: Reference, file: str):
     """Cells read into codes, periods and numbers; problems with single cells."""
     periods = read_periods(sent["period"])
     rows = (
-        sent.join(_code_lookup(sent["indicator"], reference.indicators), on="indicator",
+        sent.join(code_lookup(sent["indicator"], reference.indicators), on="indicator",
                   how="left", nulls_equal=False)
-        .join(_code_lookup(sent["area"], reference.areas), on="area", how="left",
+        .join(code_lookup(sent["area"], reference.areas), on="area", how="left",
               nulls_equal=False)
         .join(periods, left_on="period", right_on="period_text", how="left",
               suffix="_read")

@@ -140,19 +140,14 @@ def _create(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.dateti
             source: str, upload_id: int | None) -> list[int]:
     cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {q(TABLE)}")
     first = cursor.fetchone()[0] + 1
-    varying = [c for c in [*FIGURES, "note"] if rows[c].null_count() < rows.height]
-    constants = {c: ("" if c == "note" else None) for c in [*FIGURES, "note"]
-                 if c not in varying}
     # In index order, each B-tree page is written once rather than revisited at random.
     frame = (rows.select("row", "indicator_id", "area_id", "period", "period_start",
-                         "period_end", *varying)
+                         "period_end", *FIGURES, pl.col("note").fill_null(""))
              .sort(["indicator_id", "area_id", "period_start", "period_end"])
              .with_columns(pl.int_range(first, first + rows.height, dtype=pl.Int64).alias("id")))
-    if "note" in varying:
-        frame = frame.with_columns(pl.col("note").fill_null(""))
     submitted = state == DataValue.State.SUBMITTED
     stamp = _stamp(now)
-    constants |= {"state": state, "submitted_by_id": person_id if submitted else None,
+    constants = {"state": state, "submitted_by_id": person_id if submitted else None,
                   "submitted_at": stamp if submitted else None, "approved_by_id": None,
                   "approved_at": None, "returned_reason": "", "version": 1,
                   "updated_at": stamp}
