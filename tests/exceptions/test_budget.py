@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from joinedup.exceptions import budget
@@ -36,6 +37,21 @@ def test_the_demo_raises_the_year_in_progress_exceptions_only():
         ("overspend", "nhs-gateshead", "active-and-healthy-gateshead", ""),
     ]
     assert not BudgetException.objects.exclude(financial_year=YEAR).exists()
+
+
+def test_the_database_holds_one_exception_per_key_with_or_without_a_criterion():
+    for held in (BudgetException.objects.get(kind="overspend", partner__slug="nhs-gateshead"),
+                 BudgetException.objects.filter(kind="criterion").first()):
+        copy = BudgetException(**{field: getattr(held, field) for field in (
+            "kind", "partner_id", "stream_id", "theme_id", "criterion_id", "financial_year",
+            "budget", "raised_at")})
+        with pytest.raises(IntegrityError), transaction.atomic():
+            copy.save()
+        copy.financial_year = "1999/00"
+        copy.save()
+        assert BudgetException.objects.filter(
+            kind=held.kind, partner=held.partner, stream=held.stream, theme=held.theme,
+            criterion=held.criterion).count() == 2
 
 
 def test_an_overspend_is_the_forecast_beyond_the_tolerance():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from joinedup.common.periods import PeriodFields
@@ -252,9 +254,12 @@ class BudgetException(ChangeRecorded):
 
     class Meta:
         ordering = ["-financial_year", "state", "kind", "theme__order", "partner__name"]
+        # An exception with no criterion counts as criterion 0, so that the key holds on
+        # every database (SQLite has no NULLS NOT DISTINCT).
         constraints = [models.UniqueConstraint(
-            fields=["kind", "partner", "stream", "theme", "criterion", "financial_year"],
-            nulls_distinct=False, name="one_budget_exception_per_key")]
+            "kind", "partner", "stream", "theme", Coalesce("criterion", Value(0)),
+            "financial_year", name="one_budget_exception_per_key",
+            violation_error_message="This budget exception is already held.")]
 
     def __str__(self):
         what = self.criterion.title if self.criterion_id else self.get_kind_display()
