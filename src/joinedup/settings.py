@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "joinedup.assessment",
     "joinedup.resources",
     "joinedup.exceptions",
+    "joinedup.risks",
     "joinedup.reports",
     "joinedup.api",
     "joinedup.demo",

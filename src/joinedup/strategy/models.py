@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -235,7 +236,9 @@ class Milestone(ChangeRecorded, PeriodFields):
 
 
 class PathwayAction(ChangeRecorded):
-    """A dated action on the pathway towards an outcome."""
+    """A dated action on the pathway towards an outcome: a milestone of a delivery plan,
+    a step of a remedial plan, or what delivers a risk's control. Overdue while not
+    complete (or dropped) after its due date."""
 
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", "Not started"
@@ -244,12 +247,19 @@ class PathwayAction(ChangeRecorded):
         COMPLETE = "complete", "Complete"
         DROPPED = "dropped", "Dropped"
 
-    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="actions")
+    FINISHED = ("complete", "dropped")
+
+    outcome = models.ForeignKey(Outcome, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="actions")
     title = models.CharField(max_length=250)
     lead = models.ForeignKey(
-        "partnership.Organisation", on_delete=models.PROTECT, related_name="pathway_actions"
-    )
+        "partnership.Organisation", on_delete=models.PROTECT, related_name="pathway_actions",
+        help_text="The partner that delivers it.")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="actions_owned")
     due = models.DateField()
+    illustrative = models.BooleanField(
+        default=False, help_text="Invented to show how the system works, not published.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent complete.")
     note = models.TextField(blank=True)
@@ -266,3 +276,24 @@ class PathwayAction(ChangeRecorded):
 
     def __str__(self):
         return self.title
+
+    def overdue_on(self, day) -> bool:
+        return self.due < day and self.status not in self.FINISHED
+
+
+class ProgressNote(ChangeRecorded):
+    """What happened on an action, in its owner's words."""
+
+    action = models.ForeignKey(PathwayAction, on_delete=models.CASCADE, related_name="notes")
+    note = models.TextField()
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    written_at = models.DateTimeField()
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["action", "-written_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.action}: {self.note[:60]}"
