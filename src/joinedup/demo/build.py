@@ -8,15 +8,24 @@ time. Figures, targets and milestones are in ``figures.py``.
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from collections.abc import Callable
 
 from django.contrib.auth.models import Group, Permission
 from django.db import models
+from django.utils import timezone
 
 from joinedup.demo.sources import DemoSources
 from joinedup.partnership.models import Body, Membership, Organisation, Person
 from joinedup.places.models import Area
-from joinedup.strategy.models import Indicator, Outcome, PathwayAction, Strategy, Theme
+from joinedup.strategy.models import (
+    Indicator,
+    Outcome,
+    PathwayAction,
+    ProgressNote,
+    Strategy,
+    Theme,
+)
 
 OFFICERS_GROUP = "Partnership officers"
 OFFICER_PERMISSIONS = [
@@ -192,12 +201,28 @@ class FrameworkBuilder:
             set_many(indicator.shared_with,
                      [organisations[slug] for slug in item.get("shared_with", [])])
             indicators[item["code"]] = indicator
-        for item in self.catalogue.get("action", []):
-            upsert(PathwayAction, {"outcome": outcomes[item["outcome"]], "title": item["title"]}, {
+        self.pathway(outcomes, organisations)
+        self.tick("strategy")
+        return indicators
+
+    def pathway(self, outcomes: dict[str, Outcome], organisations) -> int:
+        """The pathway's dated actions (``pathway.toml``), with their owners' notes."""
+        with (self.sources.directory / "pathway.toml").open("rb") as handle:
+            actions = tomllib.load(handle)["action"]
+        people = {p.username: p for p in Person.objects.all()}
+        for item in actions:
+            outcome = outcomes[item["outcome"]] if "outcome" in item else None
+            action = upsert(PathwayAction, {"outcome": outcome, "title": item["title"]}, {
                 "lead": organisations[item["lead"]],
+                "owner": people[item["owner"]],
                 "due": dt.date.fromisoformat(item["due"]),
                 "status": item["status"],
                 "progress": item["progress"],
+                "illustrative": item["illustrative"],
+                "note": item.get("note", ""),
             })
-        self.tick("strategy")
-        return indicators
+            for note in item.get("notes", []):
+                written = timezone.make_aware(dt.datetime.fromisoformat(note["written"]))
+                upsert(ProgressNote, {"action": action, "written_at": written},
+                       {"note": note["text"], "written_by": people[note["by"]]})
+        return len(actions)

@@ -16,12 +16,13 @@ from joinedup.demo.build import FrameworkBuilder
 from joinedup.demo.figures import build_targets, build_values, record_area_levels
 from joinedup.demo.meetings import build_cycles, build_meetings
 from joinedup.demo.resources import build_resources
+from joinedup.demo.risks import build_risks
 from joinedup.demo.rounds import build_rounds
 from joinedup.demo.sources import DemoSources
 from joinedup.history.recording import recorded_as
 
 STEPS = ["places", "partners", "bodies", "people", "strategy", "figures", "targets",
-         "rounds", "resources", "assessment"]
+         "rounds", "resources", "risks", "assessment"]
 
 
 class Command(BaseCommand):
@@ -72,6 +73,8 @@ class Command(BaseCommand):
                 tick("rounds")
                 money = build_resources(people["officer"])
                 tick("resources")
+                register = build_risks(timezone.localdate())
+                tick("risks")
             run, _ = run_assessment(actor="demo builder")
             tick("assessment")
         elapsed = time.monotonic() - started
@@ -82,7 +85,8 @@ class Command(BaseCommand):
             f"{counts['unchanged']} already up to date; {run.flags_raised} flags open; "
             f"{len(rounds)} collection rounds expecting {sum(rounds.values())} returns; "
             f"{money['lines']:,} budget lines in {money['streams']} funding streams and "
-            f"{money['pools']} pooled budget, {money['scenarios']} allocation scenarios."
+            f"{money['pools']} pooled budget, {money['scenarios']} allocation scenarios; "
+            f"{register['risks']} risks on the register."
         )
         self.stdout.write("\nSign in as any of these demonstration people:")
         for person in sources.catalogue["person"]:
