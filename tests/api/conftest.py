@@ -2,32 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from api_client import ApiClient
 
 from joinedup.partnership.tokens import ApiToken
-
-
-class ApiClient:
-    """The Django test client, speaking JSON to /api/ with an optional bearer token."""
-
-    def __init__(self, client, token: str | None = None):
-        self.client, self.token = client, token
-
-    def _headers(self) -> dict:
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
-
-    def get(self, path: str, **params):
-        return self.client.get(path, params, headers=self._headers())
-
-    def post(self, path: str, body):
-        return self.client.post(path, json.dumps(body), content_type="application/json",
-                                headers=self._headers())
-
-    def patch(self, path: str, body):
-        return self.client.patch(path, json.dumps(body), content_type="application/json",
-                                 headers=self._headers())
 
 
 @pytest.fixture

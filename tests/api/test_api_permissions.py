@@ -18,7 +18,7 @@ from joinedup.strategy.models import Indicator
 from test_permissions import HIDDEN
 from test_permissions import may_see as sharing_rule
 
-from .conftest import ApiClient
+from api_client import ApiClient
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from joinedup.partnership.tokens import ApiToken
 from joinedup.history.models import Change
 from joinedup.strategy.models import Indicator
 
-from .conftest import ApiClient
+from api_client import ApiClient
 
 pytestmark = pytest.mark.django_db
 

@@ -116,6 +116,7 @@ def _mount() -> None:
     from joinedup.returns.api import rounds, values
     from joinedup.reports.api import router as packs
     from joinedup.resources.api import router as resources
+    from joinedup.risks.api import router as risks
     from joinedup.strategy.api import router as indicators
 
     api.add_router("/indicators", indicators, tags=["Indicators"])
@@ -127,6 +128,7 @@ def _mount() -> None:
     api.add_router("/meetings", meetings, tags=["Meetings"])
     api.add_router("/packs", packs, tags=["Packs"])
     api.add_router("/resources", resources, tags=["Resources"])
+    api.add_router("/risks", risks, tags=["Risks"])
 
 
 _mount()
