@@ -49,3 +49,22 @@ def test_the_warwickshire_figures_in_the_docs_are_the_demos():
                                       area__code="E07000219")
     assert f"gives Nuneaton and Bedworth £{need.allocation:,.0f} (33.9%)" in text
     assert need.allocation == 271299
+
+
+@pytest.mark.django_db
+def test_the_risk_defaults_in_the_docs_are_the_partnerships_data():
+    from joinedup.risks.models import Band, Category, Impact, Likelihood
+
+    text = (DOCS / "risks.md").read_text()
+    flat = " ".join(text.split())
+    for step in Likelihood.objects.all():
+        assert f"| {step.level} {step.word} | {step.p_miss_from:.2f} |".replace(
+            "| 0.00 |", "| 0 |") in text
+    for likelihood, impact in zip(Likelihood.objects.all(), Impact.objects.all()):
+        assert (f"| {likelihood.level} | {likelihood.word} | | {impact.level} | "
+                f"{impact.word} |") in text
+    for band in Band.objects.all():
+        assert f"| {band.name} | {band.lowest}–{band.highest} |" in text
+    appetites = ", ".join(f"{c.name.lower()} {c.appetite}" for c in
+                          Category.objects.order_by("pk"))
+    assert f"The defaults are {appetites}." in flat

@@ -10,6 +10,7 @@ urlpatterns = [
     path("returns/", include("joinedup.returns.urls")),
     path("exceptions/", include("joinedup.exceptions.urls")),
     path("resources/", include("joinedup.resources.urls")),
+    path("risks/", include("joinedup.risks.urls")),
     path("", include("joinedup.reports.urls")),
     path("api/", include("joinedup.api.urls")),
     path("account/", include(site.account_urls)),

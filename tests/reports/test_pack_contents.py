@@ -34,7 +34,10 @@ board_round = helpers.board_round
 FINANCE = ("Partners' budgets for 2023/24: £408,712,441 in 313 lines, of which £1,000,000 "
            "pooled and £1,170,000 aligned. Spent to quarter 3: £324,999,619; forecast "
            "outturn of the monitored lines £433,332,825 against £408,712,441.")
-RISKS = "Risks: no risk register is held in JoinedUp yet."
+# A pack goes to every partner: the 3 restricted risks of the demo's 13 are left out.
+RISKS = "10 risks in the partnership's register; 3 above the appetite for its category."
+RISKS_LEFT_OUT = ("3 restricted risks are left out: they are seen only by their bodies' "
+                  "members.")
 
 
 def built(body: Body, user, fmt: str, meeting=None) -> tuple[Pack, bytes]:
@@ -77,7 +80,7 @@ def test_the_board_pdf_holds_the_escalated_exceptions_in_agenda_order(board_roun
     body = body[body.index(titles[-1]) + len(titles[-1]):]  # past the contents page
     places = [body.index(title) for title in titles]
     assert places == sorted(places)
-    assert FINANCE in body and RISKS in body
+    assert FINANCE in body and RISKS in body and RISKS_LEFT_OUT in body
     assert text.startswith(f"{board().name} Pack for the meeting on")
     assert "Draft" in text[:400]
     pages = pdf_pages(data)
@@ -96,7 +99,7 @@ def test_the_board_html_and_workbook_hold_the_same_items(board_round, person):
     text = html_text(page)
     assert_holds_the_escalated_only(text, board_round["escalated"])
     assert page.count(b"<svg") == 2 * len(ESCALATED)  # an SPC chart and a forecast each
-    assert FINANCE in text and RISKS in text
+    assert FINANCE in text and RISKS in text and RISKS_LEFT_OUT in text
 
     _, workbook = built(board(), officer, "xlsx")
     rows = sheet_rows(workbook, "2 Performance exceptions")

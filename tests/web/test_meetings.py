@@ -72,7 +72,12 @@ def test_a_board_member_reads_the_next_meeting_and_its_escalated_exception(clien
             "plan. The Board is asked for a move of resources.") in page
     assert ("Reward target HW 02 33 by 2019/20: £500,000 at stake; a 9% chance of meeting "
             "it, so £46,850 expected and £453,150 at risk.") in page
-    assert "JoinedUp does not hold risk information yet. Nothing is behind this item." in page
+    # A Board member sees the unrestricted register: 10 of the demo's 13 risks.
+    assert ("10 risks in the partnership's register; 3 above the appetite for its "
+            "category.") in page
+    assert ("Awaiting Helen Okafor: the forecast proposes likelihood 5 for “Healthy weight "
+            "reward grant lost” (likelihood 4 on record; P(miss) 0.91 for HW 02 target "
+            "2019/20).") in page
     assert page.count("Nothing is behind this item yet: no notes or papers have been added.") \
         == 3
     assert "Record the Board's decision" not in page

@@ -75,7 +75,11 @@ def test_the_board_sees_only_the_escalated_exception(client_as, triaged):
     assert ("Finance Partners' budgets for 2023/24: £408,712,441 in 313 lines, of which "
             "£1,000,000 pooled and £1,170,000 aligned.") in page
     assert "Reward target HW 02 36.5 by 2010/11: missed (37.6), £500,000 lost." in page
-    assert "Risks JoinedUp does not hold risk information yet." in page
+    assert ("Risks 10 risks in the partnership's register; 3 above the appetite for its "
+            "category.") in page
+    assert ("Above appetite: Healthy weight reward grant lost (Helen Okafor, Active and "
+            "Healthy Gateshead Partnership): score 16 (4 × 4), extreme, against an appetite "
+            "of 12.") in page
     assert "Exceptions for every period, as they stand on" in page
     html = response.content.decode()
     assert html.count('data-testid="spc-chart"') == 1
@@ -189,17 +193,19 @@ def test_the_boards_report_reads_in_few_queries(client_as, person, triaged,
     # assessment run, and the site's navigation; 10 for the finance item: the year in
     # progress, whether the reader sees every partner's spend (2), the lines, the reward
     # targets and their assessments (3), and the finance exceptions and whether the reader
-    # may see them (3); then, the first time an exception is shown after a run, 2 for its
-    # charts: its headline area's figures and open flags.
-    with django_assert_max_num_queries(30 + 2):
+    # may see them (3); 10 for the risk item: the risks the reader may see and what each
+    # threatens (5), their scores (1), their open proposals (1), the bands (1), the proposals
+    # awaiting owners (1) and which the reader may see (1); then, the first time an exception
+    # is shown after a run, 2 for its charts: its headline area's figures and open flags.
+    with django_assert_max_num_queries(40 + 2):
         first = client.get(BOARD_REPORT)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(40):
         again = client.get(BOARD_REPORT)
     assert text(again) == text(first)
     triage([exception("SC 01", "2017/18").pk, exception("EC 02", "2023").pk],
            person("steering"), "escalate", "Strategic", recommendation="Act together.",
            board_asked_for="strategy")
-    with django_assert_max_num_queries(30 + 2 * 2):
+    with django_assert_max_num_queries(40 + 2 * 2):
         response = client.get(BOARD_REPORT)
     assert len(shown(response)) == 3
     content = response.content.decode()

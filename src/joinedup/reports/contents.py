@@ -29,6 +29,7 @@ from joinedup.partnership.models import Body, Membership
 from joinedup.reports.finance import finance_slot
 from joinedup.reports.layers import BOARD_KINDS, ReportItem, layer_report, summary_sentence
 from joinedup.reports.pack_charts import SeriesCharts, series_charts
+from joinedup.reports.risks import risk_slot
 from joinedup.strategy.models import Indicator, Visibility
 
 #: Told how far gathering has got: (what it is doing, steps done, steps in all).
@@ -37,7 +38,6 @@ Progress = Callable[[str, int, int], None]
 Kind = AgendaSlot.Kind
 
 NOTHING_HELD = {
-    Kind.RISKS: "Risks: no risk register is held in JoinedUp yet.",
     Kind.TOPIC: "No papers for the debate are held in JoinedUp; any are sent with the agenda.",
 }
 #: Members are listed chair first, then vice-chair, officer, and the members.
@@ -305,6 +305,8 @@ def gather(pack, user, *, previous=None, issued_at: dt.datetime | None = None,
     for section in sections:
         if section.kind == Kind.FINANCE:
             section.lines += finance_slot(user).lines
+        elif section.kind == Kind.RISKS:
+            section.lines += risk_slot(user, body=pack.body, for_everyone=True).lines
         _fill_other(section, pack.body, sections)
     contents = Contents(partnership=partnership_name(), body=pack.body, meeting=pack.meeting,
                         period=pack.period, built_at=timezone.now(), issued_at=issued_at,

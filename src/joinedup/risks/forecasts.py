@@ -4,9 +4,9 @@ A risk linked to the target it threatens (``Risk.driving_target``) reads its lik
 from the engine's probability of meeting that target, through the partnership's bounds of
 P(miss) (``core.risk.proposals``). The engine forecasts each series towards its applicable
 target (the first whose period ends after the latest figure), so a risk's P(meet) is the
-latest assessment's for the target's indicator and area when the forecast is for the
-target's period. A special-cause signal is an open "special-cause concern" flag on the
-same indicator and area.
+latest assessment's for the target's indicator and area when the forecast aims at this
+target (its period and value), as ``resources.reward`` reads it. A special-cause signal
+is an open "special-cause concern" flag on the same indicator and area.
 
 A proposal that differs from the recorded likelihood is raised for the risk's owner (its
 body's layer), superseding any still open; one the forecast no longer supports (it now
@@ -27,7 +27,7 @@ from joinedup.history.recording import recorded_as
 from joinedup.risks.models import Likelihood, Proposal, Risk
 
 SCHEMA = {"risk": pl.Int64, "recorded": pl.Int64, "target": pl.Int64, "indicator": pl.Int64,
-          "area": pl.Int64, "period": pl.String, "code": pl.String}
+          "area": pl.Int64, "period": pl.String, "value": pl.Float64, "code": pl.String}
 
 
 def bounds() -> pl.DataFrame:
@@ -44,7 +44,8 @@ def driven_risks(indicator_ids=None) -> pl.DataFrame:
         risks = risks.filter(driving_target__indicator_id__in=list(indicator_ids))
     frame = pl.DataFrame(list(risks.values_list(
         "pk", "likelihood", "driving_target_id", "driving_target__indicator_id",
-        "driving_target__area_id", "driving_target__period", "driving_target__indicator__code")),
+        "driving_target__area_id", "driving_target__period", "driving_target__value",
+        "driving_target__indicator__code")),
         schema=SCHEMA, orient="row")
     if frame.is_empty():
         return frame
@@ -52,9 +53,9 @@ def driven_risks(indicator_ids=None) -> pl.DataFrame:
     for indicator, area in frame.select("indicator", "area").unique().iter_rows():
         pairs |= Q(indicator_id=indicator, area_id=area)
     forecast = pl.DataFrame(list(Assessment.objects.filter(pairs, is_latest=True).values_list(
-        "indicator_id", "area_id", "forecast_period", "p_meet_target")),
+        "indicator_id", "area_id", "forecast_period", "target", "p_meet_target")),
         schema={"indicator": pl.Int64, "area": pl.Int64, "period": pl.String,
-                "p_meet": pl.Float64}, orient="row")
+                "value": pl.Float64, "p_meet": pl.Float64}, orient="row")
     signalled = pl.DataFrame(list(Flag.objects.filter(
         pairs, kind=Flag.Kind.CONCERN, cleared_at__isnull=True).values_list(
         "indicator_id", "area_id").distinct()),
@@ -65,7 +66,7 @@ def driven_risks(indicator_ids=None) -> pl.DataFrame:
                         schema={"risk": pl.Int64, "last_proposed": pl.Int64,
                                 "last_p_miss": pl.Float64, "last_signal": pl.Boolean},
                         orient="row").unique("risk", keep="first")
-    return (frame.join(forecast, on=["indicator", "area", "period"], how="left")
+    return (frame.join(forecast, on=["indicator", "area", "period", "value"], how="left")
             .join(signalled.with_columns(signal=pl.lit(True)), on=["indicator", "area"],
                   how="left")
             .with_columns(pl.col("signal").fill_null(False))

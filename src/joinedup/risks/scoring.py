@@ -2,6 +2,8 @@
 
 A risk's current score may sit below its inherent score only because of controls that
 are in place: a control whose actions are all complete. Free text does not lower a score.
+A likelihood accepted from the forecast is evidence of the risk itself rather than of its
+controls: where no control is in place, the inherent likelihood follows it down.
 Every score recorded adds a row to the risk's history (``Score``), counted in the quarter
 of the financial year it was recorded in, as a Board Assurance Framework shows it.
 """
@@ -52,14 +54,20 @@ def _may_keep(risk: Risk, person) -> None:
 
 @transaction.atomic
 def score_risk(risk: Risk, *, likelihood: int, impact: int, reason: str, person,
-               source: str = Score.Source.OWNER, now: dt.datetime | None = None) -> Score:
+               source: str = Score.Source.OWNER, now: dt.datetime | None = None,
+               from_forecast: bool = False) -> Score:
     """Record ``risk``'s current score, with why. The inherent score rises to meet a
     current score above it (the risk was understated, not made worse by its controls)."""
     _may_keep(risk, person)
     if not reason.strip():
         raise ValidationError("Say why the score is what it is.")
+    # Read again, locked, so that two people scoring at once take turns.
+    risk = Risk.objects.select_for_update().get(pk=risk.pk)
     if not (1 <= likelihood <= 5 and 1 <= impact <= 5):
         raise ValidationError("Likelihood and impact are each scored from 1 to 5.")
+    if from_forecast and likelihood * impact < risk.inherent_score \
+            and not controls_in_place(risk):
+        risk.inherent_likelihood = min(risk.inherent_likelihood, likelihood)
     check_justified(risk, likelihood, impact)
     now = now or timezone.now()
     with recorded_as(person, reason=reason):
@@ -81,10 +89,10 @@ def decide(proposal: Proposal, *, accept: bool, person, reason: str = "",
            likelihood: int | None = None, now: dt.datetime | None = None) -> Proposal:
     """The owner accepts the proposed likelihood, or overrides it with another (or keeps
     the one on record) and says why. Both the proposal and the decision are kept."""
-    if proposal.state != Proposal.State.OPEN:
-        raise ValidationError("This proposal has been decided already.")
     risk = proposal.risk
     _may_keep(risk, person)
+    if proposal.state != Proposal.State.OPEN:
+        raise ValidationError("This proposal has been decided already.")
     if not accept and not reason.strip():
         raise ValidationError("Say why the forecast's likelihood is overridden.")
     chosen = proposal.proposed_likelihood if accept else (likelihood or risk.likelihood)
@@ -94,7 +102,7 @@ def decide(proposal: Proposal, *, accept: bool, person, reason: str = "",
     words = reason.strip() or f"Accepted the forecast's likelihood: {proposal.source}."
     score_risk(risk, likelihood=chosen, impact=risk.impact, reason=words, person=person,
                source=Score.Source.PROPOSAL_ACCEPTED if accept
-               else Score.Source.PROPOSAL_OVERRIDDEN, now=now)
+               else Score.Source.PROPOSAL_OVERRIDDEN, now=now, from_forecast=accept)
     with recorded_as(person, reason=words):
         proposal.state = Proposal.State.ACCEPTED if accept else Proposal.State.OVERRIDDEN
         proposal.decided_likelihood, proposal.decision_reason = chosen, words

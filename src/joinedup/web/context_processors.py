@@ -15,6 +15,7 @@ NAVIGATION = [
 SIGNED_IN_NAVIGATION = [
     ("Returns", "returns:rounds", ("returns",)),
     ("Resources", "resources:overview", ("resources",)),
+    ("Risks", "risks:register", ("risks",)),
 ]
 #: Shown only to the management group and the partnership officer, who decide exceptions.
 TRIAGE_NAVIGATION = [

@@ -25,10 +25,10 @@ from joinedup.partnership import roles
 from joinedup.partnership.meetings import add_meeting
 from joinedup.partnership.models import AgendaSlot, Body, Meeting, Organisation
 from joinedup.reports.finance import finance_slot
+from joinedup.reports.risks import risk_slot
 from joinedup.reports.layers import BOARD_KINDS, layer_report
 from joinedup.web.forms import AgendaNotesForm, BoardMinuteForm, MeetingForm, last_quarter
 from joinedup.web.views.reports import (
-    NOTHING_BEHIND,
     meeting_period,
     report_themes,
     with_minuted_meetings,
@@ -124,8 +124,9 @@ def _page(request, body, meeting, *, may_minute, posted=None, refusal="", status
         "may_manage": manages_framework(user),
         "posted_form": posted[1] if posted else None,
         "refusal": refusal,
-        "nothing_behind": NOTHING_BEHIND,
         "finance": finance_slot(user) if any(s.kind == "finance" for s in slots) else None,
+        "risks": risk_slot(user, body=body) if any(s.kind == "risks" for s in slots)
+        else None,
         "upcoming": meeting.starts >= timezone.now(),
     }
     return render(request, "partnership/meeting.html", context, status=status)

@@ -26,6 +26,7 @@ from joinedup.exceptions.models import IndicatorException
 from joinedup.exceptions.pages import charts_version, mark_charts
 from joinedup.partnership.models import Body
 from joinedup.reports.finance import finance_slot
+from joinedup.reports.risks import risk_slot
 from joinedup.reports.layers import (
     BOARD_KINDS,
     EXECUTIVE_KINDS,
@@ -33,12 +34,6 @@ from joinedup.reports.layers import (
     ReportItem,
     layer_report,
 )
-
-#: What the Board's risk item stands on. Nothing yet: it says so.
-NOTHING_BEHIND = {
-    "risks": "JoinedUp does not hold risk information yet.",
-}
-
 
 #: The most exceptions a report draws the charts of in the page itself.
 CHARTS_IN_PAGE = 10
@@ -182,7 +177,7 @@ def report(request, slug):
         "is_board": is_board,
         "is_executive": body.kind in EXECUTIVE_KINDS,
         "management_group": management_group(body, user) if is_board else None,
-        "nothing_behind": NOTHING_BEHIND,
         "finance": finance_slot(user) if is_board else None,
+        "risks": risk_slot(user) if is_board else None,
     }
     return render(request, "partnership/report.html", context)

@@ -1,0 +1,67 @@
+"""The risk item of a report, meeting page and pack, in sentences.
+
+Warwickshire's quarterly reports "include financial planning and risk management"; the
+Board sees the risks above the partnership's appetite, the risks whose score moved since
+the last quarter, and the likelihoods the forecasts propose that still await their owners
+(``risks.register.for_the_board``). A body other than the Board sees its own register's
+risks in the same way, and the actions overdue in its layer.
+
+A pack goes to every partner, so it leaves out restricted risks and says how many.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from joinedup.risks import register as registers
+
+
+@dataclass
+class RiskSlot:
+    lines: list[str] = field(default_factory=list)
+
+
+def _risk(row: dict) -> str:
+    return (f"{row['title']} ({row['owner_name']}, {row['body_name']}): score {row['score']} "
+            f"({row['likelihood']} × {row['impact']}), {row['band'].lower()}, against an "
+            f"appetite of {row['appetite']}.")
+
+
+def risk_slot(user, *, body=None, for_everyone: bool = False,
+              today: dt.date | None = None) -> RiskSlot:
+    """The item's sentences. ``body``: a body other than the Board, whose register and
+    layer it is; ``for_everyone``: a pack, which leaves restricted risks out."""
+    today = today or timezone.localdate()
+    slot = RiskSlot()
+    board = body is None or body.kind == "board"
+    found = registers.for_the_board(user, today=today, body=None if board else body,
+                                    unrestricted=for_everyone)
+    held = found["held"]
+    whose = "the partnership's register" if board else f"{body.name}'s register"
+    if not held and not found["left_out"]:
+        slot.lines.append(f"No risk is held in {whose}.")
+    else:
+        slot.lines.append(
+            f"{held} risk{'' if held == 1 else 's'} in {whose}; "
+            f"{found['above_appetite'].height} above the appetite for its category.")
+    slot.lines += [f"Above appetite: {_risk(row)}"
+                   for row in found["above_appetite"].iter_rows(named=True)]
+    slot.lines += [f"Moved {row['movement']} since last quarter, from {row['previous_score']}: "
+                   f"{_risk(row)}" for row in found["moved"].iter_rows(named=True)]
+    slot.lines += [f"Awaiting {p.risk.owner.get_full_name() or p.risk.owner.username}: the "
+                   f"forecast proposes likelihood {p.proposed_likelihood} for “{p.risk.title}” "
+                   f"(likelihood {p.recorded_likelihood} on record; {p.source})."
+                   for p in found["awaiting"]]
+    if found["left_out"]:
+        slot.lines.append(f"{found['left_out']} restricted risk"
+                          f"{' is' if found['left_out'] == 1 else 's are'} left out: "
+                          "they are seen only by their bodies' members.")
+    if not board:
+        overdue = registers.overdue_actions(today, body=body, user=user).count()
+        slot.lines.append(f"{overdue} action{'' if overdue == 1 else 's'} overdue in "
+                          f"{body.name}'s layer." if overdue else
+                          f"No action is overdue in {body.name}'s layer.")
+    return slot
