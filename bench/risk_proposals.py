@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import os
 import platform
 import statistics
@@ -91,15 +92,17 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
+    from django.utils import timezone
 
     from joinedup.assessment.events import assessment_stored
     from joinedup.assessment.services import run_assessment
     from joinedup.partnership.models import Person
+    from joinedup.risks.forecasts import repropose
     from joinedup.risks.models import Proposal, Risk
     from joinedup.risks.signals import assessment_was_stored
 
-    call_command("demo", "--quiet", verbosity=0)
+    call_command("demo", "--quiet", verbosity=0, stdout=io.StringIO())
     run_assessment()  # warm: the first run after a build pays for loading what it reads
     results = {}
     for label in ("the demo's register", "a driven risk for every target"):
@@ -108,12 +111,20 @@ def main() -> None:
         before = Proposal.objects.count()
         times = timed_runs(options.rounds, run_assessment, assessment_stored,
                            assessment_was_stored)
+        alone = []
+        for _ in range(options.rounds):
+            with transaction.atomic():
+                started = time.perf_counter()
+                repropose(None, now=timezone.now())
+                alone.append(time.perf_counter() - started)
+                transaction.set_rollback(True)
         results[label] = {
             "risks": Risk.objects.count(),
             "driven": Risk.objects.filter(driving_target__isnull=False).count(),
             "proposals": Proposal.objects.count() - before,
             "with": statistics.median(times["with"]),
-            "without": statistics.median(times["without"])}
+            "without": statistics.median(times["without"]),
+            "alone": statistics.median(alone)}
     lines = [
         f"Measured {dt.date.today():%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} "
         f"cores, {connection.vendor}; {options.rounds} rounds, each a whole-partnership "
@@ -123,18 +134,25 @@ def main() -> None:
         f"{(GOAL - 1):.0%} to the assessment.",
         "",
         "| register | risks (driven by a target) | proposals raised over the runs | "
-        "assessment with re-proposing, s | without, s | ratio | goal |",
-        "|---|---|---|---|---|---|---|"]
+        "assessment with re-proposing, s | without, s | ratio | re-proposing alone, ms "
+        "(share of the assessment without it) | goal |",
+        "|---|---|---|---|---|---|---|---|"]
     for label, r in results.items():
         ratio = r["with"] / r["without"]
+        share = r["alone"] / r["without"]
+        met = ratio <= GOAL and share <= GOAL - 1
         lines.append(f"| {label} | {r['risks']} ({r['driven']}) | {r['proposals']} | "
                      f"{r['with']:.2f} | {r['without']:.2f} | {ratio:.3f} | "
-                     f"{'**met**' if ratio <= GOAL else '**not met**'} |")
+                     f"{r['alone'] * 1000:.1f} ({share:.1%}) | "
+                     f"{'**met**' if met else '**not met**'} |")
     lines += ["", "Both sides assess every indicator and area, store the results and flags, "
               "and keep the exceptions in step; the side with re-proposing also reads the "
               "latest forecast of every driven risk's target, the open special-cause flags "
               "and each risk's last proposal, and raises or supersedes proposals, each "
-              "recorded in the history."]
+              "recorded in the history. The two whole runs differ by less than the machine's "
+              "noise, so re-proposing is also timed alone, over every driven risk, in a "
+              "transaction rolled back each time; the goal is met when both the ratio of the "
+              "runs and the share of re-proposing alone are within it."]
     text = "\n".join(lines)
     print(text)
     write_section("Likelihoods re-proposed after an assessment", text)
