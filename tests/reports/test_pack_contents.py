@@ -144,3 +144,23 @@ def test_exceptions_on_restricted_indicators_are_left_out_and_counted(board_roun
     assert ("1 exception is on indicators restricted to named partners, so left out of this "
             "pack, which every partner may read") in text
     assert pack.manifest["left_out_restricted"] == 1
+
+
+def test_a_theme_partnerships_pack_shows_its_risks_and_overdue_actions(person):
+    from joinedup.risks.models import Risk
+    from joinedup.strategy.models import PathwayAction
+
+    theme = Body.objects.get(slug="active-healthy-gateshead")
+    _, data = built(theme, person("officer"), "html")
+    text = " ".join(html_text(data).split())
+    today = timezone.localdate()
+    overdue = {a.pk for a in PathwayAction.objects.all() if a.overdue_on(today) and (
+        (a.outcome is not None and a.outcome.theme.body_id == theme.pk)
+        or any(c.risk.body_id == theme.pk for c in a.controls.all()))}
+    held = [r for r in Risk.objects.filter(body=theme) if not r.restricted]
+    above = [r for r in held if r.score > r.category.appetite]
+    assert len(overdue) > 0 and len(held) == 2
+    assert (f"Risks and overdue actions {len(held)} risks in Active and Healthy Gateshead "
+            f"Partnership's register; {len(above)} above the appetite for its category.") in text
+    assert (f"{len(overdue)} actions overdue in Active and Healthy Gateshead Partnership's "
+            "layer.") in text

@@ -143,6 +143,11 @@ DEFAULT_AGENDAS = {
         ("partnership", "Partnership matters"),
     ],
 }
+DEFAULT_AGENDAS["theme_partnership"] = [
+    ("exceptions", "Performance exceptions"),
+    ("risks", "Risks and overdue actions"),
+    ("partnership", "Partnership matters"),
+]
 DEFAULT_AGENDA = [
     ("exceptions", "Performance exceptions"),
     ("partnership", "Partnership matters"),
