@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from joinedup.history.admin import ChangeWithReasonMixin
+from joinedup.strategy.delivery import PlanQuestion
 from joinedup.strategy.models import (
     Indicator,
     Milestone,
@@ -70,3 +71,11 @@ class PathwayActionAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_display = ["title", "outcome", "lead", "due", "status", "progress"]
     list_filter = ["status", "lead"]
     search_fields = ["title"]
+
+
+@admin.register(PlanQuestion)
+class PlanQuestionAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
+    """The five stages' questions: the partnership may reword them or add its own."""
+
+    list_display = ["stage", "order", "text", "generated"]
+    list_filter = ["stage", "generated"]

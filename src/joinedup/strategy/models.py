@@ -297,3 +297,13 @@ class ProgressNote(ChangeRecorded):
 
     def __str__(self):
         return f"{self.action}: {self.note[:60]}"
+
+
+# Delivery plans are kept in their own module; importing them here registers them.
+from joinedup.strategy.delivery import (  # noqa: E402, F401
+    ChallengeComment,
+    DeliveryPlan,
+    Option,
+    PlanAnswer,
+    PlanQuestion,
+)
