@@ -1,0 +1,65 @@
+"""A delivery plan's generated stages: written from the engine and the resources table,
+refreshed until the plan is agreed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from joinedup.assessment.models import Assessment
+from joinedup.assessment.services import run_assessment
+from joinedup.partnership.models import Body
+from joinedup.resources.models import BudgetLine
+from joinedup.risks.plan_facts import refresh
+from joinedup.strategy.delivery import DeliveryPlan, PlanAnswer
+from joinedup.strategy.models import Indicator
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2024, 1, 10, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def plan(person):
+    return DeliveryPlan.objects.create(
+        title="Year 6 healthy weight", indicator=Indicator.objects.get(code="HW 02"),
+        lead=Body.objects.get(slug="active-healthy-gateshead"), owner=person("theme_lead"))
+
+
+def answer(plan, key: str) -> str:
+    return PlanAnswer.objects.get(plan=plan, question__key=key).text
+
+
+def test_stages_two_and_three_are_written_from_the_stored_assessment(plan):
+    assert refresh(plan, now=NOW) == 3
+    latest = Assessment.objects.get(indicator__code="HW 02", area__code="E08000037",
+                                    is_latest=True)
+    assert answer(plan, "forecast") == (
+        f"HW 02: {latest.forecast:,.1f}% forecast for {latest.forecast_period} against the "
+        f"target of {latest.target:,.1f}%; a {latest.p_meet_target:.0%} chance of meeting it.")
+    assert answer(plan, "performance-and-trend").startswith(
+        f"HW 02 Year 6 children with excess weight: {latest.value:,.1f}% in {latest.period}; ")
+    year = BudgetLine.objects.order_by("-financial_year").values_list(
+        "financial_year", flat=True).first()
+    theme = plan.indicator.outcome.theme
+    lines = BudgetLine.objects.filter(theme=theme, financial_year=year)
+    total = sum(line.budget for line in lines)
+    assert answer(plan, "resources").startswith(
+        f"{theme.name}, {year}: £{total:,.0f} budgeted by partners in {lines.count():,} lines (")
+    assert PlanAnswer.objects.filter(plan=plan, generated_at=NOW).count() == 3
+
+
+def test_an_agreed_plan_keeps_what_it_was_agreed_on(plan):
+    refresh(plan, now=NOW)
+    PlanAnswer.objects.filter(plan=plan, question__key="forecast").update(text="As agreed")
+    DeliveryPlan.objects.filter(pk=plan.pk).update(state="agreed")
+    plan.refresh_from_db()
+    run_assessment(indicator=Indicator.objects.get(code="HW 02"))
+    assert answer(plan, "forecast") == "As agreed"
+
+
+def test_a_stored_run_refreshes_a_draft(plan):
+    refresh(plan, now=NOW)
+    PlanAnswer.objects.filter(plan=plan, question__key="forecast").update(text="Stale")
+    run_assessment(indicator=Indicator.objects.get(code="HW 02"))
+    assert answer(plan, "forecast").startswith("HW 02: ")
