@@ -232,7 +232,7 @@ INCOMPLETE = "it may not have downloaded or saved completely"
     (lambda good: good[: len(good) // 2], DAMAGED.format(why=INCOMPLETE)),  # cut short
     (lambda good: b"PK\x03\x04" + b"\x00" * 200, DAMAGED.format(why=INCOMPLETE)),
     (lambda good: _zip_with({"xl/workbook.xml": "<not-a-workbook", "[Content_Types].xml": "x"}),
-     DAMAGED.format(why="ParseError")),
+     DAMAGED.format(why="its XML is broken")),
     (lambda good: f"{HEADER}\nHW 02,E08000037,2025/26,1,\n".encode(),  # text named .xlsx
      "This file is named as an Excel workbook but is not one: it is damaged, or is another "
      "kind of file renamed. Open it in Excel and save it again as .xlsx, or as CSV."),

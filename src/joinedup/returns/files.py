@@ -290,9 +290,12 @@ def _workbook_grid(data: bytes, name: str, layout: columns.Layout) -> pl.DataFra
         finally:
             book.close()
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise _refuse(name, "The workbook is damaged and cannot be opened "
-                      f"({type(error).__name__}). Open it in Excel, save it again as .xlsx, "
-                      "and upload the new file.") from None
+        kind = type(error).__name__
+        # The same broken XML is a ParseError or an XMLSyntaxError, as lxml is installed
+        # or not: say what is wrong in words, not which parser found it.
+        why = "its XML is broken" if kind in ("ParseError", "XMLSyntaxError") else kind
+        raise _refuse(name, f"The workbook is damaged and cannot be opened ({why}). Open it "
+                      "in Excel, save it again as .xlsx, and upload the new file.") from None
     if not rows:
         raise _refuse(name, f"The sheet “{sheet.title}” is empty: there is no header row and "
                       "no figures.")
