@@ -15,6 +15,7 @@ from joinedup.assessment.services import run_assessment
 from joinedup.demo.build import FrameworkBuilder
 from joinedup.demo.figures import build_targets, build_values, record_area_levels
 from joinedup.demo.meetings import build_cycles, build_meetings
+from joinedup.demo.plans import build_plans
 from joinedup.demo.resources import build_resources
 from joinedup.demo.risks import build_risks
 from joinedup.demo.rounds import build_rounds
@@ -22,7 +23,7 @@ from joinedup.demo.sources import DemoSources
 from joinedup.history.recording import recorded_as
 
 STEPS = ["places", "partners", "bodies", "people", "strategy", "figures", "targets",
-         "rounds", "resources", "risks", "assessment"]
+         "rounds", "resources", "risks", "assessment", "plans"]
 
 
 class Command(BaseCommand):
@@ -77,6 +78,8 @@ class Command(BaseCommand):
                 tick("risks")
             run, _ = run_assessment(actor="demo builder")
             tick("assessment")
+            plans = build_plans(timezone.now())
+            tick("plans")
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo partnership ready in {elapsed:.1f} s: {len(indicators)} indicators, "
@@ -86,7 +89,7 @@ class Command(BaseCommand):
             f"{len(rounds)} collection rounds expecting {sum(rounds.values())} returns; "
             f"{money['lines']:,} budget lines in {money['streams']} funding streams and "
             f"{money['pools']} pooled budget, {money['scenarios']} allocation scenarios; "
-            f"{register['risks']} risks on the register."
+            f"{register['risks']} risks on the register; {plans['plans']} delivery plans."
         )
         self.stdout.write("\nSign in as any of these demonstration people:")
         for person in sources.catalogue["person"]:
