@@ -1,0 +1,219 @@
+"""Delivery plans: the list of them, and one plan with its five stages, its option appraisal
+and its challenge, where the lead partnership writes it and moves it on and the other theme
+partnerships comment.
+
+The rules a plan moves by live in ``strategy.planning``; every refusal it gives is shown in
+the page's error summary and nothing is saved. Opening a plan still being made writes its
+generated stages again from the latest assessment and budget lines."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from joinedup.history.recording import recorded_as
+from joinedup.partnership.models import Body
+from joinedup.risks import plan_facts
+from joinedup.strategy import planning
+from joinedup.strategy.delivery import STAGES, DeliveryPlan, PlanAnswer, PlanQuestion
+from joinedup.web.plan_forms import (
+    AnswerForm, ChooseForm, CommentForm, MoveForm, OptionForm, ReplyForm)
+
+State = DeliveryPlan.State
+
+#: The buttons that move a plan on, by the state it is in.
+MOVES = {
+    "open": ("Open to challenge", planning.open_to_challenge),
+    "agree": ("Agree the plan", planning.agree),
+    "review": ("Put under review", planning.review),
+    "redraft": ("Back to draft", planning.redraft),
+}
+MOVES_FROM = {State.DRAFT: ["open"], State.CHALLENGE: ["agree", "redraft"],
+              State.AGREED: ["review"], State.UNDER_REVIEW: ["redraft"]}
+LEAD_FORMS = {"answer", "option", "choose", "move", "reply"}
+
+
+@login_required
+@require_GET
+def plans(request):
+    found = DeliveryPlan.objects.visible_to(request.user).select_related(
+        "outcome", "indicator", "lead", "owner")
+    return render(request, "strategy/plans.html", {"plans": list(found)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan(request, pk: int):
+    found = get_object_or_404(DeliveryPlan.objects.visible_to(request.user).select_related(
+        "outcome", "indicator", "lead", "owner", "agreed_by"), pk=pk)
+    leads = planning.may_lead(found, request.user)
+    commenters = _commenters(found, request.user)
+    sent = None
+    if request.method == "POST":
+        which = request.POST.get("form", "")
+        if which in LEAD_FORMS and not leads:
+            raise PermissionDenied(f"Only the members of {found.lead}, the plan's owner and "
+                                   "the partnership officer may do this.")
+        if which == "comment" and not commenters:
+            raise PermissionDenied("Only the members of another theme partnership comment on "
+                                   "the plan.")
+        sent = _post(request, found, which, commenters)
+        if sent is None:
+            return redirect("strategy:plan", pk=found.pk)
+    plan_facts.refresh(found, now=timezone.now())
+    return render(request, "strategy/plan.html",
+                  _context(request, found, leads, commenters, sent))
+
+
+def _commenters(found: DeliveryPlan, person) -> list[Body]:
+    """The theme partnerships other than the lead that ``person`` may comment for."""
+    if found.state != State.CHALLENGE:
+        return []
+    return list(Body.objects.filter(kind=planning.THEME_PARTNERSHIP, memberships__person=person)
+                .exclude(pk=found.lead_id).distinct())
+
+
+def _post(request, found: DeliveryPlan, which: str, commenters: list[Body]):
+    """Apply the form sent: None once saved, else ``(name, form, key)`` to show again with
+    its errors. A refused rule shows in the error summary."""
+    data, person = request.POST, request.user
+    if which == "answer":
+        question = get_object_or_404(PlanQuestion, pk=data.get("question"), generated=False)
+        form = AnswerForm(data, question=question)
+        work = lambda: _write_answer(found, question, form.cleaned_data["text"], person)
+        key = question.pk
+    elif which == "option":
+        form = OptionForm(data)
+        work = lambda: _add_option(found, form.cleaned_data, person)
+        key = None
+    elif which == "choose":
+        form = ChooseForm(data, options=found.options.all())
+        work = lambda: _choose(found, form.cleaned_data, person)
+        key = None
+    elif which == "move" and data.get("move") in MOVES_FROM.get(found.state, []):
+        form, move = MoveForm(data), MOVES[data["move"]][1]
+        work = lambda: move(found, person)
+        key = data["move"]
+    elif which == "reply":
+        challenge = get_object_or_404(found.comments.select_related("plan__lead", "body"),
+                                      pk=data.get("comment"))
+        form = ReplyForm(data, comment=challenge)
+        work = lambda: planning.answer(challenge, person=person,
+                                       text=form.cleaned_data["answer"])
+        key = challenge.pk
+    elif which == "comment":
+        form = CommentForm(data, bodies=commenters)
+        work = lambda: planning.comment(
+            found, body=Body.objects.get(pk=form.cleaned_data["body"]), person=person,
+            kind=form.cleaned_data["kind"], text=form.cleaned_data["text"])
+        key = None
+    else:
+        form, work, key = MoveForm(data), None, None
+        form.add_error(None, f"The plan is {found.get_state_display().lower()}: it cannot be "
+                             "moved that way.")
+        return which, form, key
+    if form.is_valid():
+        try:
+            work()
+        except ValidationError as refused:
+            for message in refused.messages:
+                form.add_error(None, message)
+            found.refresh_from_db()
+        else:
+            return None
+    return which, form, key
+
+
+def _in_draft(found: DeliveryPlan) -> None:
+    if found.state != State.DRAFT:
+        raise ValidationError("The plan is changed while it is a draft: put it back to draft "
+                              "first.")
+
+
+@transaction.atomic
+def _write_answer(found: DeliveryPlan, question: PlanQuestion, text: str, person) -> None:
+    _in_draft(found)
+    with recorded_as(person, reason=f"Stage {question.stage} answered"):
+        PlanAnswer.objects.update_or_create(plan=found, question=question,
+                                            defaults={"text": text})
+
+
+@transaction.atomic
+def _add_option(found: DeliveryPlan, data: dict, person) -> None:
+    _in_draft(found)
+    with recorded_as(person, reason="An option added to the short list"):
+        found.options.create(**data)
+
+
+@transaction.atomic
+def _choose(found: DeliveryPlan, data: dict, person) -> None:
+    _in_draft(found)
+    with recorded_as(person, reason="An option chosen from the short list"):
+        for option in found.options.all():
+            if option.chosen != (option.pk == data["option"]):
+                option.chosen = option.pk == data["option"]
+                option.save()
+        found.choice_reason = data["reason"]
+        found.save()
+
+
+def _context(request, found: DeliveryPlan, leads: bool, commenters: list[Body], sent) -> dict:
+    which, sent_form, key = sent or (None, None, None)
+    drafting = leads and found.state == State.DRAFT
+    answers = {a.question_id: a for a in found.answers.all()}
+    stages = []
+    for number, title in STAGES.items():
+        rows = []
+        for question in PlanQuestion.objects.filter(stage=number):
+            form = None
+            if drafting and not question.generated:
+                form = (sent_form if which == "answer" and key == question.pk else AnswerForm(
+                    question=question, initial={"text": getattr(answers.get(question.pk),
+                                                                "text", "")}))
+            rows.append({"question": question, "answer": answers.get(question.pk),
+                         "form": form})
+        stages.append({"number": number, "title": title, "questions": rows})
+    options = list(found.options.all())
+    chosen = next((o for o in options if o.chosen), None)
+    comments = []
+    for challenge in found.comments.select_related("body", "written_by", "answered_by"):
+        reply = None
+        if leads and not challenge.answer:
+            reply = (sent_form if which == "reply" and key == challenge.pk
+                     else ReplyForm(comment=challenge))
+        comments.append({"comment": challenge, "form": reply})
+
+    def own(name, make):
+        return sent_form if which == name else make()
+
+    context = {
+        "plan": found, "leads": leads, "drafting": drafting, "stages": stages,
+        "options": options, "chosen": chosen, "comments": comments,
+        "option_form": own("option", OptionForm) if drafting else None,
+        "choose_form": own("choose", lambda: ChooseForm(
+            options=options, initial={"option": str(chosen.pk) if chosen else None,
+                                      "reason": found.choice_reason}))
+        if drafting and options else None,
+        "comment_form": own("comment", lambda: CommentForm(bodies=commenters))
+        if commenters else None,
+        "commenters": commenters,
+        "moves": [(name, MOVES[name][0]) for name in MOVES_FROM.get(found.state, [])]
+        if leads else [],
+        "problems": _problems(sent_form, key),
+    }
+    return context
+
+
+def _problems(form, key) -> list[tuple[str, str]]:
+    """The error summary: each problem and the box (or button) it links to."""
+    if form is None:
+        return []
+    fields = list(form)
+    first = f"#{fields[0].auto_id}" if fields else f"#move-{key or 'buttons'}"
+    problems = [(error, first) for error in form.non_field_errors()]
+    problems += [(error, f"#{field.auto_id}") for field in fields for error in field.errors]
+    return problems
