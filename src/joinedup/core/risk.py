@@ -111,6 +111,14 @@ def proposals(risks: pl.DataFrame, bounds: pl.DataFrame, *, rise: float = 0.10
             .select("risk", "p_miss", "proposed", reason.alias("reason")))
 
 
+def movement(now: pl.Expr, previous: pl.Expr) -> pl.Expr:
+    """"new" with no previous score, else "up", "down" or "same"."""
+    return (pl.when(previous.is_null()).then(pl.lit("new"))
+            .when(now > previous).then(pl.lit("up"))
+            .when(now < previous).then(pl.lit("down"))
+            .otherwise(pl.lit("same")).alias("movement"))
+
+
 def heat_map(risks: pl.DataFrame) -> pl.DataFrame:
     """Counts of risks by ``likelihood`` × ``impact`` (every one of the 25 cells), with
     how many moved ``up``, ``down`` or are ``new`` since the last quarter.
@@ -119,11 +127,7 @@ def heat_map(risks: pl.DataFrame) -> pl.DataFrame:
     last quarter; null: none).
     """
     now = risks.with_columns(score(pl.col("likelihood"), pl.col("impact")))
-    movement = (pl.when(pl.col("previous_score").is_null()).then(pl.lit("new"))
-                .when(pl.col("score") > pl.col("previous_score")).then(pl.lit("up"))
-                .when(pl.col("score") < pl.col("previous_score")).then(pl.lit("down"))
-                .otherwise(pl.lit("same")))
-    counted = (now.with_columns(movement.alias("movement"))
+    counted = (now.with_columns(movement(pl.col("score"), pl.col("previous_score")))
                .group_by("likelihood", "impact")
                .agg(count=pl.len(), up=(pl.col("movement") == "up").sum(),
                     down=(pl.col("movement") == "down").sum(),

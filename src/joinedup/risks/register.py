@@ -107,12 +107,9 @@ def register(user, *, body=None, today: dt.date | None = None) -> pl.DataFrame:
     frame = pl.DataFrame(rows, schema=schema).with_columns(
         matrix.score(pl.col("likelihood"), pl.col("impact")))
     frame = frame.with_columns(
+        matrix.movement(pl.col("score"), pl.col("previous_score")),
         band=matrix.band_of(frame["score"], bands()),
-        above_appetite=pl.col("score") > pl.col("appetite"),
-        movement=pl.when(pl.col("previous_score").is_null()).then(pl.lit("new"))
-        .when(pl.col("score") > pl.col("previous_score")).then(pl.lit("up"))
-        .when(pl.col("score") < pl.col("previous_score")).then(pl.lit("down"))
-        .otherwise(pl.lit("same")))
+        above_appetite=pl.col("score") > pl.col("appetite"))
     return frame.select(COLUMNS).sort(["score", "title"], descending=[True, False])
 
 

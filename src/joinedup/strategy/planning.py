@@ -6,7 +6,8 @@
 - in challenge, every other theme partnership may comment, on linkages, gaps and
   alternative delivery channels; the lead partnership answers each comment;
 - challenge → agreed: refused while any comment is unanswered;
-- agreed → under review, and back to draft to change it.
+- agreed → under review, and back to draft to change it;
+- answers, options and the choice change only while the plan is a draft.
 
 Who may move a plan: the members of its lead partnership, its owner and the partnership
 officer; who may comment: the members of another theme partnership, in its name.
@@ -22,7 +23,13 @@ from django.utils import timezone
 
 from joinedup.common.querysets import manages_framework
 from joinedup.history.recording import recorded_as
-from joinedup.strategy.delivery import ChallengeComment, DeliveryPlan, Option, PlanQuestion
+from joinedup.strategy.delivery import (
+    ChallengeComment,
+    DeliveryPlan,
+    Option,
+    PlanAnswer,
+    PlanQuestion,
+)
 
 State = DeliveryPlan.State
 THEME_PARTNERSHIP = "theme_partnership"
@@ -60,6 +67,42 @@ def appraisal_problems(plan: DeliveryPlan) -> list[str]:
 def unanswered_questions(plan: DeliveryPlan) -> list[PlanQuestion]:
     answered = {a.question_id for a in plan.answers.all() if a.text.strip()}
     return [q for q in PlanQuestion.objects.filter(generated=False) if q.pk not in answered]
+
+
+def _in_draft(plan: DeliveryPlan) -> None:
+    if plan.state != State.DRAFT:
+        raise ValidationError("The plan is changed while it is a draft: put it back to draft "
+                              "first.")
+
+
+@transaction.atomic
+def write_answer(plan: DeliveryPlan, question: PlanQuestion, text: str, person) -> None:
+    _lead_only(plan, person)
+    _in_draft(plan)
+    with recorded_as(person, reason=f"Stage {question.stage} answered"):
+        PlanAnswer.objects.update_or_create(plan=plan, question=question,
+                                            defaults={"text": text})
+
+
+@transaction.atomic
+def add_option(plan: DeliveryPlan, fields: dict, person) -> Option:
+    _lead_only(plan, person)
+    _in_draft(plan)
+    with recorded_as(person, reason="An option added to the short list"):
+        return plan.options.create(**fields)
+
+
+@transaction.atomic
+def choose_option(plan: DeliveryPlan, option_id: int, reason: str, person) -> None:
+    _lead_only(plan, person)
+    _in_draft(plan)
+    with recorded_as(person, reason="An option chosen from the short list"):
+        for option in plan.options.all():
+            if option.chosen != (option.pk == option_id):
+                option.chosen = option.pk == option_id
+                option.save()
+        plan.choice_reason = reason
+        plan.save()
 
 
 @transaction.atomic

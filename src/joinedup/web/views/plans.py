@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from joinedup.history.recording import recorded_as
 from joinedup.partnership.models import Body
 from joinedup.risks import plan_facts
 from joinedup.strategy import planning
-from joinedup.strategy.delivery import STAGES, DeliveryPlan, PlanAnswer, PlanQuestion
+from joinedup.strategy.delivery import STAGES, DeliveryPlan, PlanQuestion
 from joinedup.web.plan_forms import (
     AnswerForm, ChooseForm, CommentForm, MoveForm, OptionForm, ReplyForm)
 
@@ -84,15 +82,17 @@ def _post(request, found: DeliveryPlan, which: str, commenters: list[Body]):
     if which == "answer":
         question = get_object_or_404(PlanQuestion, pk=data.get("question"), generated=False)
         form = AnswerForm(data, question=question)
-        work = lambda: _write_answer(found, question, form.cleaned_data["text"], person)
+        work = lambda: planning.write_answer(found, question, form.cleaned_data["text"],
+                                             person)
         key = question.pk
     elif which == "option":
         form = OptionForm(data)
-        work = lambda: _add_option(found, form.cleaned_data, person)
+        work = lambda: planning.add_option(found, form.cleaned_data, person)
         key = None
     elif which == "choose":
         form = ChooseForm(data, options=found.options.all())
-        work = lambda: _choose(found, form.cleaned_data, person)
+        work = lambda: planning.choose_option(found, form.cleaned_data["option"],
+                                              form.cleaned_data["reason"], person)
         key = None
     elif which == "move" and data.get("move") in MOVES_FROM.get(found.state, []):
         form, move = MoveForm(data), MOVES[data["move"]][1]
@@ -126,39 +126,6 @@ def _post(request, found: DeliveryPlan, which: str, commenters: list[Body]):
         else:
             return None
     return which, form, key
-
-
-def _in_draft(found: DeliveryPlan) -> None:
-    if found.state != State.DRAFT:
-        raise ValidationError("The plan is changed while it is a draft: put it back to draft "
-                              "first.")
-
-
-@transaction.atomic
-def _write_answer(found: DeliveryPlan, question: PlanQuestion, text: str, person) -> None:
-    _in_draft(found)
-    with recorded_as(person, reason=f"Stage {question.stage} answered"):
-        PlanAnswer.objects.update_or_create(plan=found, question=question,
-                                            defaults={"text": text})
-
-
-@transaction.atomic
-def _add_option(found: DeliveryPlan, data: dict, person) -> None:
-    _in_draft(found)
-    with recorded_as(person, reason="An option added to the short list"):
-        found.options.create(**data)
-
-
-@transaction.atomic
-def _choose(found: DeliveryPlan, data: dict, person) -> None:
-    _in_draft(found)
-    with recorded_as(person, reason="An option chosen from the short list"):
-        for option in found.options.all():
-            if option.chosen != (option.pk == data["option"]):
-                option.chosen = option.pk == data["option"]
-                option.save()
-        found.choice_reason = data["reason"]
-        found.save()
 
 
 def _context(request, found: DeliveryPlan, leads: bool, commenters: list[Body], sent) -> dict:
