@@ -91,3 +91,35 @@ def test_only_other_theme_partnerships_comment_and_only_the_lead_agrees(plan, pe
                          person=person("pct"), kind="gap", text="A gap.")
     with pytest.raises(PermissionDenied):
         planning.agree(plan, person("police"))
+
+
+def test_a_member_of_a_theme_partnership_starts_a_plan_it_leads(person):
+    lead = Body.objects.get(slug=LEAD)
+    outcome = Outcome.objects.get(title="Children grow up a healthy weight")
+    made = planning.start_plan(person("theme_lead"), title="  Healthy weight  ", lead=lead,
+                               outcome=outcome)
+    assert (made.title, made.state, made.owner.username, made.outcome_id) == (
+        "Healthy weight", "draft", "theme.lead", outcome.pk)
+    assert Change.objects.for_object(made).get().reason == f"Plan started for {lead}"
+
+
+def test_a_plan_is_started_only_by_its_lead_for_one_outcome_or_indicator(person):
+    lead = Body.objects.get(slug=LEAD)
+    outcome = Outcome.objects.get(title="Children grow up a healthy weight")
+    before = DeliveryPlan.objects.count()
+    with pytest.raises(PermissionDenied) as refused:
+        planning.start_plan(person("police"), title="Healthy weight", lead=lead,
+                            outcome=outcome)
+    assert str(refused.value) == ("Only the members of Active and Healthy Gateshead "
+                                  "Partnership and the partnership officer may start a plan "
+                                  "it leads.")
+    with pytest.raises(ValidationError) as refused:
+        planning.start_plan(person("theme_lead"), title=" ", lead=lead)
+    assert refused.value.messages == [
+        "Give the plan a title.", "Choose one outcome or one indicator for the plan, not both."]
+    with pytest.raises(ValidationError) as refused:
+        planning.start_plan(person("theme_lead"), title="A plan",
+                            lead=Body.objects.get(slug="steering-group"), outcome=outcome)
+    assert refused.value.messages == [
+        "Steering Group is not a theme partnership: a theme partnership leads a delivery plan."]
+    assert DeliveryPlan.objects.count() == before

@@ -9,8 +9,10 @@
 - agreed → under review, and back to draft to change it;
 - answers, options and the choice change only while the plan is a draft.
 
-Who may move a plan: the members of its lead partnership, its owner and the partnership
-officer; who may comment: the members of another theme partnership, in its name.
+Who may start a plan: a member of the theme partnership that will lead it, or the
+partnership officer, who then owns it. Who may move a plan: the members of its lead
+partnership, its owner and the partnership officer; who may comment: the members of another
+theme partnership, in its name.
 """
 
 from __future__ import annotations
@@ -45,6 +47,32 @@ def _lead_only(plan: DeliveryPlan, person) -> None:
     if not may_lead(plan, person):
         raise PermissionDenied(f"Only the members of {plan.lead}, the plan's owner and the "
                                "partnership officer may do this.")
+
+
+def may_start(lead, person) -> bool:
+    return bool(person and person.is_authenticated) and (
+        manages_framework(person) or lead.memberships.filter(person=person).exists())
+
+
+@transaction.atomic
+def start_plan(person, *, title: str, lead, outcome=None, indicator=None) -> DeliveryPlan:
+    """A new draft plan for one outcome or one indicator, owned by ``person``."""
+    if lead.kind != THEME_PARTNERSHIP:
+        raise ValidationError(f"{lead} is not a theme partnership: a theme partnership leads "
+                              "a delivery plan.")
+    if not may_start(lead, person):
+        raise PermissionDenied(f"Only the members of {lead} and the partnership officer may "
+                               "start a plan it leads.")
+    problems = []
+    if not title.strip():
+        problems.append("Give the plan a title.")
+    if (outcome is None) == (indicator is None):
+        problems.append("Choose one outcome or one indicator for the plan, not both.")
+    if problems:
+        raise ValidationError(problems)
+    with recorded_as(person, reason=f"Plan started for {lead}"):
+        return DeliveryPlan.objects.create(title=title.strip(), lead=lead, owner=person,
+                                           outcome=outcome, indicator=indicator)
 
 
 def appraisal_problems(plan: DeliveryPlan) -> list[str]:
