@@ -10,6 +10,7 @@ import pytest
 
 from joinedup.partnership.people import PartnershipView
 from joinedup.reports import plan_export
+from joinedup.risks.plan_facts import plan_resources
 from joinedup.strategy.delivery import DeliveryPlan, PlanAnswer
 
 pytestmark = pytest.mark.django_db
@@ -51,8 +52,12 @@ def test_the_pdf_renders_its_pages(tmp_path):
     pdf.write_bytes(plan_export.write(agreed(), "pdf", PartnershipView()))
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "page")],
                    check=True, capture_output=True)
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
+                          text=True).stdout
+    count = int(next(line.split()[-1] for line in info.splitlines()
+                     if line.startswith("Pages:")))
     pages = sorted(tmp_path.glob("page-*.png"))
-    assert len(pages) > 0
+    assert (len(pages), count >= 3) == (count, True)
 
 
 def test_the_docx_has_the_stages_as_headings_and_the_options_as_a_table():
@@ -89,3 +94,35 @@ def test_the_html_shows_the_answered_challenge_and_the_actions_with_their_status
             challenge.count("Not answered yet")) == (1, 0)
     actions = html[html.index('id="actions"'):]
     assert actions.count("<tr><td>") == 4
+
+
+def test_the_docx_draws_the_forecast_chart_as_a_picture_in_stage_3():
+    document = docx.Document(io.BytesIO(plan_export.write(agreed(), "docx", PartnershipView())))
+    pictures = [r for r in document.part.rels.values() if r.reltype.endswith("/image")]
+    assert [r.target_part.content_type for r in pictures] == ["image/png"]
+    png = pictures[0].target_part.blob
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    paragraphs = [p.text for p in document.paragraphs]
+    caption = next(t for t in paragraphs if t.startswith("HW 02 Year 6 children with excess "
+                                                         "weight in Gateshead: forecast to"))
+    assert paragraphs.index(HEADINGS[2]) < paragraphs.index(caption) < paragraphs.index(
+        HEADINGS[3])
+
+
+def test_the_resources_grid_is_in_stage_3_of_the_pdf_and_the_docx(tmp_path):
+    plan = agreed()
+    grid = plan_resources(plan).grid
+    expected = [[row["spend_kind"].capitalize(), *[f"£{row[c]:,.0f}" for c in
+                                                   ("single", "aligned", "pooled", "total")]]
+                for row in grid.iter_rows(named=True)]
+    document = docx.Document(io.BytesIO(plan_export.write(plan, "docx", PartnershipView())))
+    table = next(t for t in document.tables if t.rows[0].cells[1].text == "Single")
+    assert [[c.text for c in row.cells] for row in table.rows] == [
+        ["", "Single", "Aligned", "Pooled", "Total"], *expected]
+    pdf = tmp_path / "plan.pdf"
+    pdf.write_bytes(plan_export.write(plan, "pdf", PartnershipView()))
+    text = " ".join(subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                                   capture_output=True, text=True).stdout.split())
+    rows = [" ".join(row) for row in expected]
+    assert in_order(text, [HEADINGS[2], "Resources", "Single Aligned Pooled Total", *rows,
+                           HEADINGS[3]]) is True

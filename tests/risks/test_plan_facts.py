@@ -11,7 +11,7 @@ from joinedup.assessment.models import Assessment
 from joinedup.assessment.services import run_assessment
 from joinedup.partnership.models import Body
 from joinedup.resources.models import BudgetLine
-from joinedup.risks.plan_facts import refresh
+from joinedup.risks.plan_facts import plan_resources, refresh
 from joinedup.strategy.delivery import DeliveryPlan, PlanAnswer
 from joinedup.strategy.models import Indicator
 
@@ -39,13 +39,14 @@ def test_stages_two_and_three_are_written_from_the_stored_assessment(plan):
         f"target of {latest.target:,.1f}%; a {latest.p_meet_target:.0%} chance of meeting it.")
     assert answer(plan, "performance-and-trend").startswith(
         f"HW 02 Year 6 children with excess weight: {latest.value:,.1f}% in {latest.period}; ")
+    outcome = plan.indicator.outcome
     year = BudgetLine.objects.order_by("-financial_year").values_list(
         "financial_year", flat=True).first()
-    theme = plan.indicator.outcome.theme
-    lines = BudgetLine.objects.filter(theme=theme, financial_year=year)
+    lines = BudgetLine.objects.filter(outcome=outcome, financial_year=year)
     total = sum(line.budget for line in lines)
     assert answer(plan, "resources").startswith(
-        f"{theme.name}, {year}: £{total:,.0f} budgeted by partners in {lines.count():,} lines (")
+        f"Lines for “{outcome.title}”, {year}: £{total:,.0f} budgeted by partners in "
+        f"{lines.count():,} lines. Capital £")
     assert PlanAnswer.objects.filter(plan=plan, generated_at=NOW).count() == 3
 
 
@@ -63,3 +64,44 @@ def test_a_stored_run_refreshes_a_draft(plan):
     PlanAnswer.objects.filter(plan=plan, question__key="forecast").update(text="Stale")
     run_assessment(indicator=Indicator.objects.get(code="HW 02"))
     assert answer(plan, "forecast").startswith("HW 02: ")
+
+
+def slow_grid(lines) -> dict[tuple[str, str], float]:
+    """Each cell summed line by line: capital and revenue by single, aligned and pooled."""
+    cells = {}
+    for line in lines:
+        for kind in (line.stream.spend_kind, "total"):
+            for arrangement in (line.arrangement, "total"):
+                cells[kind, arrangement] = cells.get((kind, arrangement), 0.0) + float(
+                    line.budget)
+    return cells
+
+
+def test_the_resources_grid_adds_the_outcomes_lines_cell_by_cell(plan):
+    found = plan_resources(plan)
+    lines = list(BudgetLine.objects.filter(outcome=plan.indicator.outcome,
+                                           financial_year=found.year).select_related("stream"))
+    expected = slow_grid(lines)
+    assert found.lines == len(lines) > 0
+    grid = {(row["spend_kind"], column): row[column]
+            for row in found.grid.iter_rows(named=True)
+            for column in ("single", "aligned", "pooled", "total")}
+    assert sorted(grid) == sorted((kind, column) for kind in ("capital", "revenue", "total")
+                                  for column in ("single", "aligned", "pooled", "total"))
+    assert {cell: round(value, 2) for cell, value in grid.items()} == {
+        cell: round(expected.get(cell, 0.0), 2) for cell in grid}
+
+
+def test_with_no_line_for_the_outcome_the_grid_is_the_themes(person):
+    plan = DeliveryPlan.objects.create(
+        title="More people in work", indicator=Indicator.objects.get(code="EC 01"),
+        lead=Body.objects.get(slug="prosperous-gateshead"), owner=person("officer"))
+    outcome = plan.indicator.outcome
+    found = plan_resources(plan)
+    assert not BudgetLine.objects.filter(outcome=outcome, financial_year=found.year).exists()
+    lines = list(BudgetLine.objects.filter(theme=outcome.theme, financial_year=found.year)
+                 .select_related("stream"))
+    assert found.scope == (f"No line names “{outcome.title}”, so every line of "
+                           f"{outcome.theme.name}")
+    assert (found.lines, round(found.total, 2)) == (
+        len(lines), round(slow_grid(lines)["total", "total"], 2))

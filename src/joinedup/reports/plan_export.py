@@ -3,11 +3,12 @@
 The file holds the plan's title, what it is for, its lead, owner and state; its five
 stages, each with its questions and answers (a generated answer says so, and when it was
 written), stage 3 with the forecast chart of each of the plan's indicators (the pack's
-charts, ``pack_charts``) and stage 5 with the option appraisal and the reasons for the
+charts, ``pack_charts``) and the resources behind it, capital and revenue by single,
+aligned and pooled (``plan_facts.plan_resources``), and stage 5 with the option appraisal and the reasons for the
 choice; the challenge comments and their answers; and the pathway actions the plan
 delivers through. The HTML and the PDF are one document, as a pack's are; the Word file
-has the same headings and text, with the options as a table and each chart's caption in
-place of the chart (Word has no place for the SVG the charts are drawn as).
+has the same headings, text and tables, with each chart as a picture (the SVG drawn to PNG
+by vl-convert, as Word has no place for SVG) above its caption.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+import vl_convert
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from joinedup.reports import formats
 from joinedup.reports.pack_charts import series_charts
 from joinedup.resources.templatetags.money import pounds
-from joinedup.risks.plan_facts import indicators_of
+from joinedup.risks.plan_facts import ARRANGEMENTS, Resources, indicators_of, plan_resources
 from joinedup.strategy.delivery import STAGES, DeliveryPlan, PlanQuestion
 from joinedup.strategy.models import Strategy
 
@@ -63,6 +65,17 @@ class Stage:
     name: str
     items: list[Item] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    resources: Resources | None = None
+
+    @property
+    def resource_rows(self) -> list[list[str]]:
+        """The resources grid as a table's rows: Capital, Revenue, Total, each with its
+        single, aligned, pooled and total amounts."""
+        if self.resources is None:
+            return []
+        return [[row["spend_kind"].capitalize(),
+                 *[pounds(row[column]) for column in (*ARRANGEMENTS, "total")]]
+                for row in self.resources.grid.iter_rows(named=True)]
 
     @property
     def heading(self) -> str:
@@ -116,6 +129,7 @@ def gather(plan: DeliveryPlan, viewer, *, charts: bool = True) -> PlanContents:
                  found.generated_at if found else None))
     if charts:
         stages[3].charts = forecast_charts(plan, viewer)
+    stages[3].resources = plan_resources(plan)
     return PlanContents(
         plan=plan, purpose=purpose(plan), stages=list(stages.values()),
         options=list(plan.options.all()),
@@ -142,8 +156,10 @@ def forecast_charts(plan: DeliveryPlan, viewer) -> list[Chart]:
 
 
 def document(contents: PlanContents, *, for_print: bool) -> str:
-    return render_to_string("reports/plan.html", {"contents": contents, "plan": contents.plan,
-                                                  "for_print": for_print})
+    return render_to_string("reports/plan.html", {
+        "contents": contents, "plan": contents.plan, "for_print": for_print,
+        "resource_header": RESOURCE_HEADER[1:],
+        "resources_caption": _resources_caption(contents.stages[2].resources)})
 
 
 def html_file(plan: DeliveryPlan, viewer) -> bytes:
@@ -155,8 +171,19 @@ def pdf_file(plan: DeliveryPlan, viewer) -> bytes:
     return formats.print_pdf(formats.for_print(html))
 
 
+RESOURCE_HEADER = ["", "Single", "Aligned", "Pooled", "Total"]
+
+
+def _resources_caption(found: Resources) -> str:
+    if found.year is None:
+        return f"{found.scope}."
+    return (f"{found.scope}, {found.year}: {found.lines:,} budget lines, as held on "
+            f"{timezone.localdate():%-d %B %Y}.")
+
+
 def docx_file(plan: DeliveryPlan, viewer) -> bytes:
     from docx import Document
+    from docx.shared import Cm
 
     contents = gather(plan, viewer, charts=True)
     plan = contents.plan
@@ -172,7 +199,14 @@ def docx_file(plan: DeliveryPlan, viewer) -> bytes:
             if item.generated:
                 doc.add_paragraph(item.generated_note).runs[0].italic = True
         for chart in stage.charts:
-            doc.add_paragraph(f"Chart: {chart.caption}").runs[0].italic = True
+            if chart.svg:
+                doc.add_picture(io.BytesIO(vl_convert.svg_to_png(str(chart.svg), scale=2)),
+                                width=Cm(16))
+            doc.add_paragraph(chart.caption).runs[0].italic = True
+        if stage.resources is not None:
+            doc.add_heading("Resources", level=2)
+            doc.add_paragraph(_resources_caption(stage.resources))
+            _table(doc, RESOURCE_HEADER, stage.resource_rows)
         if stage.number == 5:
             doc.add_heading("Option appraisal", level=2)
             if contents.options:

@@ -7,9 +7,10 @@ partnership's own area, from:
 - each indicator's latest stored assessment: its figure, status against target, direction
   of travel and SPC variation (stage 2), and its forecast, the target it aims at and the
   probability of meeting it (stage 3);
-- the budget lines of the plan's theme in the latest financial year held: capital and
-  revenue, single, aligned and pooled (stage 3). These are totals over every partner's
-  lines, as the partnership's resource mapping adds them up; no partner's line is named.
+- the budget lines of the latest financial year held that name the plan's outcome (or, when
+  none does, every line of its theme): capital and revenue by single, aligned and pooled,
+  with totals (stage 3). These are totals over every partner's lines, as the
+  partnership's resource mapping adds them up; no partner's line is named.
 
 A plan's indicators are its own indicator, or every indicator of its outcome. Answers are
 refreshed (and each change recorded) while the plan is a draft or open to challenge; once
@@ -20,6 +21,7 @@ of the indicators it covered.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import polars as pl
 from django.db.models import Q
@@ -40,10 +42,6 @@ def indicators_of(plan: DeliveryPlan) -> list[Indicator]:
     if plan.indicator_id:
         return [plan.indicator]
     return list(plan.outcome.indicators.order_by("code"))
-
-
-def theme_of(plan: DeliveryPlan):
-    return (plan.indicator.outcome if plan.indicator_id else plan.outcome).theme
 
 
 def _latest(indicators: list[Indicator]) -> dict[int, Assessment]:
@@ -97,27 +95,76 @@ def forecast(indicators: list[Indicator], latest: dict[int, Assessment]) -> str:
     return "\n".join(sentences)
 
 
-def resources(theme) -> str:
+ARRANGEMENTS = ("single", "aligned", "pooled")
+SPEND_KINDS = ("capital", "revenue")
+
+
+@dataclass
+class Resources:
+    """The money behind a plan: the budget lines of the latest financial year held, as a
+    grid of capital and revenue (rows) by single, aligned and pooled (columns), each with
+    its total. ``scope`` says which lines: those naming the plan's outcome, or, when none
+    does, every line of its theme."""
+
+    scope: str
+    year: str | None
+    lines: int
+    grid: pl.DataFrame
+
+    @property
+    def total(self) -> float:
+        return float(self.grid.filter(pl.col("spend_kind") == "total")["total"].sum())
+
+
+def _grid(lines: pl.DataFrame) -> pl.DataFrame:
+    cells = pl.DataFrame({"spend_kind": [k for k in SPEND_KINDS for _ in ARRANGEMENTS],
+                          "arrangement": [a for _ in SPEND_KINDS for a in ARRANGEMENTS]})
+    sums = lines.group_by("spend_kind", "arrangement").agg(pl.col("budget").sum())
+    long = cells.join(sums, on=["spend_kind", "arrangement"], how="left").with_columns(
+        pl.col("budget").fill_null(0.0))
+    wide = (long.pivot(on="arrangement", index="spend_kind", values="budget")
+            .select("spend_kind", *ARRANGEMENTS)
+            .with_columns(total=pl.sum_horizontal(*ARRANGEMENTS)))
+    totals = wide.select(pl.lit("total").alias("spend_kind"),
+                         *[pl.col(c).sum() for c in (*ARRANGEMENTS, "total")])
+    return pl.concat([wide, totals])
+
+
+def plan_resources(plan: DeliveryPlan) -> Resources:
+    outcome = plan.indicator.outcome if plan.indicator_id else plan.outcome
+    theme = outcome.theme
     year = BudgetLine.objects.order_by("-financial_year").values_list(
         "financial_year", flat=True).first()
     if year is None:
-        return f"No partner's spend on {theme.name} is held yet."
-    lines = finance.lines_frame(None, year=year, everyone=True, theme=theme)
+        return Resources(f"No partner's spend on {theme.name} is held yet", None, 0,
+                         _grid(finance.lines_frame(None, everyone=True, pk__in=[])))
+    lines = finance.lines_frame(None, year=year, everyone=True, outcome=outcome)
+    scope = f"Lines for “{outcome.title}”"
     if lines.is_empty():
-        return f"No partner's spend on {theme.name} is held for {year}."
-    totals = (lines.group_by("spend_kind", "arrangement").agg(pl.col("budget").sum())
-              .sort("spend_kind", "arrangement"))
-    parts = [f"{kind} {arrangement} {pounds(budget)}"
-             for kind, arrangement, budget in totals.iter_rows()]
-    return (f"{theme.name}, {year}: {pounds(lines['budget'].sum())} budgeted by partners in "
-            f"{lines.height:,} lines ({'; '.join(parts)}).")
+        lines = finance.lines_frame(None, year=year, everyone=True, theme=theme)
+        scope = f"No line names “{outcome.title}”, so every line of {theme.name}"
+    return Resources(scope, year, lines.height, _grid(lines))
+
+
+def resources(plan: DeliveryPlan) -> str:
+    found = plan_resources(plan)
+    if found.year is None:
+        return f"{found.scope}."
+    if not found.lines:
+        return f"{found.scope}: none is held for {found.year}."
+    rows = {row["spend_kind"]: row for row in found.grid.iter_rows(named=True)}
+    parts = [f"{kind} {pounds(rows[kind]['total'])} (" + ", ".join(
+        f"{arrangement} {pounds(rows[kind][arrangement])}" for arrangement in ARRANGEMENTS)
+        + ")" for kind in SPEND_KINDS]
+    return (f"{found.scope}, {found.year}: {pounds(found.total)} budgeted by partners in "
+            f"{found.lines:,} lines. " + "; ".join(parts).capitalize() + ".")
 
 
 #: Each generated question's writer, by the question's key.
 WRITERS = {
     "performance-and-trend": lambda plan, latest: performance(indicators_of(plan), latest),
     "forecast": lambda plan, latest: forecast(indicators_of(plan), latest),
-    "resources": lambda plan, latest: resources(theme_of(plan)),
+    "resources": lambda plan, latest: resources(plan),
 }
 
 
