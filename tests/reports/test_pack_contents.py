@@ -156,7 +156,8 @@ def test_a_theme_partnerships_pack_shows_its_risks_and_overdue_actions(person):
     today = timezone.localdate()
     overdue = {a.pk for a in PathwayAction.objects.all() if a.overdue_on(today) and (
         (a.outcome is not None and a.outcome.theme.body_id == theme.pk)
-        or any(c.risk.body_id == theme.pk for c in a.controls.all()))}
+        or any(c.risk.body_id == theme.pk for c in a.controls.all())
+        or any(p.lead_id == theme.pk for p in a.delivery_plans.all()))}
     held = [r for r in Risk.objects.filter(body=theme) if not r.restricted]
     above = [r for r in held if r.score > r.category.appetite]
     assert len(overdue) > 0 and len(held) == 2
@@ -164,3 +165,45 @@ def test_a_theme_partnerships_pack_shows_its_risks_and_overdue_actions(person):
             f"Partnership's register; {len(above)} above the appetite for its category.") in text
     assert (f"{len(overdue)} actions overdue in Active and Healthy Gateshead Partnership's "
             "layer.") in text
+    for action in PathwayAction.objects.filter(pk__in=overdue):
+        assert (f"Overdue: {action.title} ({action.lead.display_name}") in text
+
+
+def test_a_theme_partnerships_pack_shows_where_its_plans_stand(person):
+    from joinedup.strategy.delivery import DeliveryPlan
+
+    theme = Body.objects.get(slug="active-healthy-gateshead")
+    _, data = built(theme, person("officer"), "html")
+    text = " ".join(html_text(data).split())
+    agreed = DeliveryPlan.objects.get(lead=theme)
+    open_plan = DeliveryPlan.objects.get(state="challenge")
+    assert (agreed.state, open_plan.comments.filter(body=theme).count()) == ("agreed", 1)
+    assert (f"Delivery plan “{agreed.title}”: agreed on "
+            f"{timezone.localtime(agreed.agreed_at):%-d %B %Y}.") in text
+    assert "Open to challenge, with no comment from" not in text
+
+
+def test_a_partnership_that_has_not_commented_is_told_of_the_plan_open_to_it(person):
+    from joinedup.strategy.delivery import DeliveryPlan
+
+    children = Body.objects.get(slug="childrens-trust")
+    _, data = built(children, person("officer"), "html")
+    text = " ".join(html_text(data).split())
+    open_plan = DeliveryPlan.objects.get(state="challenge")
+    assert DeliveryPlan.objects.filter(lead=children).count() == 0
+    assert f"{children.name} leads no delivery plan yet." in text
+    assert (f"Open to challenge, with no comment from {children.name} yet: "
+            f"“{open_plan.title}” (led by Safer Gateshead Partnership).") in text
+
+
+def test_the_lead_partnerships_pack_counts_the_comments_it_must_answer(person):
+    from joinedup.strategy.delivery import DeliveryPlan
+
+    safer = Body.objects.get(slug="safer-gateshead")
+    _, data = built(safer, person("officer"), "html")
+    text = " ".join(html_text(data).split())
+    plan = DeliveryPlan.objects.get(lead=safer)
+    waiting = plan.comments.filter(answer="").count()
+    assert waiting == 1
+    assert f"Delivery plan “{plan.title}”: open to challenge; 1 comment to answer." in text
+    assert "Open to challenge, with no comment from Safer Gateshead" not in text

@@ -4,7 +4,9 @@ Warwickshire's quarterly reports "include financial planning and risk management
 Board sees the risks above the partnership's appetite, the risks whose score moved since
 the last quarter, and the likelihoods the forecasts propose that still await their owners
 (``risks.register.for_the_board``). A body other than the Board sees its own register's
-risks in the same way, and the actions overdue in its layer.
+risks in the same way, and each action overdue in its layer. A theme partnership also sees
+where its delivery plans stand, and the other partnerships' plans open to challenge that
+it has not commented on yet.
 
 A pack goes to every partner, so it leaves out restricted risks and says how many.
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from joinedup.risks import register as registers
+from joinedup.strategy.delivery import DeliveryPlan
 
 
 @dataclass
@@ -60,8 +63,47 @@ def risk_slot(user, *, body=None, for_everyone: bool = False,
                           f"{' is' if found['left_out'] == 1 else 's are'} left out: "
                           "they are seen only by their bodies' members.")
     if not board:
-        overdue = registers.overdue_actions(today, body=body, user=user).count()
-        slot.lines.append(f"{overdue} action{'' if overdue == 1 else 's'} overdue in "
-                          f"{body.name}'s layer." if overdue else
-                          f"No action is overdue in {body.name}'s layer.")
+        slot.lines += overdue_lines(user, body, today)
+        if body.kind == "theme_partnership":
+            slot.lines += plan_lines(body)
     return slot
+
+
+def overdue_lines(user, body, today: dt.date) -> list[str]:
+    overdue = list(registers.overdue_actions(today, body=body, user=user))
+    if not overdue:
+        return [f"No action is overdue in {body.name}'s layer."]
+    return [f"{len(overdue)} action{'' if len(overdue) == 1 else 's'} overdue in "
+            f"{body.name}'s layer."] + [
+        f"Overdue: {action.title} ({action.lead.display_name}"
+        f"{', ' + _person(action.owner) if action.owner_id else ''}; due {action.due:%-d %B %Y}"
+        f"; {action.get_status_display().lower()}, {action.progress}% done)."
+        for action in overdue]
+
+
+def _person(person) -> str:
+    return person.get_full_name() or person.get_username()
+
+
+def _plan_state(plan: DeliveryPlan) -> str:
+    if plan.state == DeliveryPlan.State.AGREED and plan.agreed_at:
+        return f"agreed on {timezone.localtime(plan.agreed_at):%-d %B %Y}"
+    if plan.state == DeliveryPlan.State.CHALLENGE:
+        waiting = sum(1 for comment in plan.comments.all() if not comment.answer)
+        return ("open to challenge; " + (f"{waiting} comment{'' if waiting == 1 else 's'} "
+                                         "to answer" if waiting else "every comment answered"))
+    return plan.get_state_display().lower()
+
+
+def plan_lines(body) -> list[str]:
+    """Where ``body``'s delivery plans stand, and the plans it may still challenge."""
+    led = list(DeliveryPlan.objects.filter(lead=body).prefetch_related("comments"))
+    lines = [f"Delivery plan “{plan.title}”: {_plan_state(plan)}." for plan in led]
+    if not led:
+        lines.append(f"{body.name} leads no delivery plan yet.")
+    open_elsewhere = (DeliveryPlan.objects.filter(state=DeliveryPlan.State.CHALLENGE)
+                      .exclude(lead=body).exclude(comments__body=body)
+                      .select_related("lead").distinct())
+    lines += [f"Open to challenge, with no comment from {body.name} yet: “{plan.title}” "
+              f"(led by {plan.lead.name})." for plan in open_elsewhere]
+    return lines

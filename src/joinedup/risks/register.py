@@ -144,8 +144,8 @@ def for_the_board(user, *, today: dt.date | None = None, body=None,
 
 def overdue_actions(day: dt.date, *, body=None, user=None):
     """Actions past their due date and not complete or dropped, for ``body``'s layer when
-    given: the theme partnership of the action's outcome, or the body of the risk whose
-    control it delivers. Given ``user``, an action towards no outcome is shown only if it
+    given: the theme partnership of the action's outcome, the body of the risk whose
+    control it delivers, or the lead of the delivery plan it belongs to. Given ``user``, an action towards no outcome is shown only if it
     delivers a control of a risk they may see."""
     overdue = (PathwayAction.objects.filter(due__lt=day)
                .exclude(status__in=PathwayAction.FINISHED)
@@ -154,7 +154,8 @@ def overdue_actions(day: dt.date, *, body=None, user=None):
         overdue = overdue.filter(Q(outcome__isnull=False)
                                  | Q(controls__risk__in=Risk.objects.visible_to(user)))
     if body is not None:
-        overdue = overdue.filter(Q(outcome__theme__body=body) | Q(controls__risk__body=body))
+        overdue = overdue.filter(Q(outcome__theme__body=body) | Q(controls__risk__body=body)
+                                 | Q(delivery_plans__lead=body))
     return overdue.distinct().order_by("due", "title")
 
 
