@@ -235,3 +235,26 @@ def test_a_report_leaves_out_what_its_reader_may_not_see(client_as):
     assert ng06 <= shown(officer)
     assert shown(board) & ng06 == set()
     assert "NG 06" not in board.content.decode()
+
+
+def test_a_theme_partnerships_report_shows_its_risks_plans_and_overdue_actions(client_as):
+    from joinedup.risks import register
+    from joinedup.strategy.delivery import DeliveryPlan
+
+    from django.utils import timezone
+
+    page = client_as("theme_lead").get("/bodies/active-healthy-gateshead/report/")
+    shown = text(page)
+    plan = DeliveryPlan.objects.get(lead__slug="active-healthy-gateshead")
+    overdue = list(register.overdue_actions(timezone.localdate(),
+                                            body=plan.lead, user=page.wsgi_request.user))
+    assert len(overdue) == 6
+    assert (f"Risks, plans and overdue actions 2 risks in {plan.lead.name}'s register; "
+            in shown)
+    assert f"6 actions overdue in {plan.lead.name}'s layer." in shown
+    assert [a.title for a in overdue if f"Overdue: {a.title} (" in shown] == [
+        a.title for a in overdue]
+    assert (f"Delivery plan “{plan.title}”: agreed on "
+            f"{timezone.localtime(plan.agreed_at):%-d %B %Y}.") in shown
+    assert ('href="/risks/actions/?body=active-healthy-gateshead"'
+            in page.content.decode())

@@ -178,6 +178,6 @@ def report(request, slug):
         "is_executive": body.kind in EXECUTIVE_KINDS,
         "management_group": management_group(body, user) if is_board else None,
         "finance": finance_slot(user) if is_board else None,
-        "risks": risk_slot(user) if is_board else None,
+        "risks": risk_slot(user, body=None if is_board else body),
     }
     return render(request, "partnership/report.html", context)
