@@ -14,7 +14,7 @@ from django.utils import timezone
 from joinedup.partnership.models import Body
 from joinedup.strategy import planning
 from joinedup.strategy.delivery import ChallengeComment, DeliveryPlan, PlanAnswer, PlanQuestion
-from joinedup.strategy.models import Outcome
+from joinedup.strategy.models import Indicator, Outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -155,8 +155,8 @@ def test_a_plan_goes_from_draft_through_its_challenge_to_agreed(client_as, plan,
     refused = move(lead, plan, "agree")
     assert refused.status_code == 200
     assert problems(refused) == [
-        ("#move-agree", "Safer Gateshead Partnership's comment on a linkage is not answered "
-                        "yet.")]
+        (f"#reply-{remark.pk}-answer", "Safer Gateshead Partnership's comment on a linkage is "
+                                       "not answered yet.")]
     assert DeliveryPlan.objects.get(pk=plan.pk).state == "challenge"
 
     response = lead.post(address(plan), {"form": "reply", "comment": remark.pk,
@@ -179,8 +179,29 @@ def test_an_appraisal_without_business_as_usual_and_do_minimum_is_refused(client
         .status_code == 302
     refused = move(lead, plan, "open")
     assert refused.status_code == 200
-    assert problems(refused) == [("#move-open", NO_BAU), ("#move-open", NO_DO_MINIMUM)]
+    assert problems(refused) == [("#option-kind", NO_BAU), ("#option-kind", NO_DO_MINIMUM)]
     assert DeliveryPlan.objects.get(pk=plan.pk).state == "draft"
+
+
+def test_a_plan_opened_too_soon_links_each_refusal_to_the_box_that_puts_it_right(client_as,
+                                                                               plan):
+    lead = client_as("theme_lead")
+    for key in ("priority", "interventions"):
+        question = PlanQuestion.objects.get(key=key)
+        lead.post(address(plan), {"form": "answer", "question": question.pk, "text": "Done."})
+    refused = move(lead, plan, "open")
+    assert problems(refused) == [
+        ("#answer-who-and-where-text", "Stage 1: answer “Who is most affected, and where?”"),
+        ("#answer-how-text", "Stage 5: answer “How will the interventions be achieved, and "
+                             "what works locally?”"),
+        ("#option-kind", NO_BAU), ("#option-kind", NO_DO_MINIMUM),
+        ("#option-kind", "Choose one option from the short list."),
+        ("#option-kind", "Say why the chosen option was chosen.")]
+    page = refused.content.decode()
+    for box in ("answer-who-and-where-text", "answer-how-text", "option-kind"):
+        assert f'id="{box}"' in page
+    assert '<label class="govuk-label govuk-label--s" for="answer-how-text">How will the ' \
+           "interventions be achieved, and what works locally?</label>" in page
 
 
 def test_someone_who_may_not_lead_the_plan_is_refused_its_lead_actions(client_as, plan,
@@ -206,3 +227,93 @@ def test_an_option_with_mistakes_is_shown_again_with_each_linked_from_the_summar
         ("#option-title", "Say what the option is."),
         ("#option-capital_cost", "Capital cost must be an amount in pounds, such as 25000.")]
     assert plan.options.count() == 0
+
+
+START_FORM = re.compile(r'<form method="post" novalidate data-testid="start-form">(.*?)</form>',
+                        flags=re.S)
+THEME_PARTNERSHIPS = ["Prosperous Gateshead Partnership", "Active and Healthy Gateshead Partnership",
+                      "Safer Gateshead Partnership", "Children and Young People's Trust Board",
+                      "Sustainable Gateshead Partnership", "Independent Living Partnership"]
+
+
+def start_form_leads(response) -> list[str] | None:
+    """The partnerships the start form offers to lead the plan, or None without the form."""
+    form = START_FORM.search(response.content.decode())
+    if form is None:
+        return None
+    return [html.unescape(label) for label in re.findall(
+        r'<label class="govuk-label govuk-radios__label" for="start-lead[^"]*">(.*?)</label>',
+        form.group(1))]
+
+
+def start(client, **fields):
+    return client.post(reverse("strategy:plans"), fields)
+
+
+def test_the_start_form_is_shown_only_to_those_who_may_start_a_plan(client_as, person):
+    plans = reverse("strategy:plans")
+    assert start_form_leads(client_as("theme_lead").get(plans)) == [
+        "Active and Healthy Gateshead Partnership"]
+    assert start_form_leads(client_as("police").get(plans)) == ["Safer Gateshead Partnership"]
+    assert start_form_leads(client_as("officer").get(plans)) == THEME_PARTNERSHIPS
+    finance = client_as("finance")
+    assert not any(planning.may_start(body, person("finance"))
+                   for body in Body.objects.filter(kind=planning.THEME_PARTNERSHIP))
+    assert start_form_leads(finance.get(plans)) is None
+    assert "Start a delivery plan" not in words(finance.get(plans))
+    before = DeliveryPlan.objects.count()
+    refused = start(finance, title="A plan", lead=Body.objects.get(slug=LEAD).pk,
+                    outcome=Outcome.objects.get(title=OUTCOME).pk)
+    assert (refused.status_code, DeliveryPlan.objects.count()) == (403, before)
+
+
+def test_the_plans_are_in_the_navigation_of_those_signed_in(client_as):
+    link = '<a class="govuk-service-navigation__link" href="/plans/"'
+    assert link not in client_as(None).get(reverse("partnership:overview")).content.decode()
+    page = client_as("police").get(reverse("strategy:plans")).content.decode()
+    assert f'{link} aria-current="page">' in page
+
+
+def test_a_theme_lead_starts_a_plan_for_an_outcome(client_as, person):
+    outcome = Outcome.objects.get(title=OUTCOME)
+    lead = Body.objects.get(slug=LEAD)
+    response = start(client_as("theme_lead"), title="  Healthier weight in Reception  ",
+                     lead=lead.pk, outcome=outcome.pk, indicator="")
+    started = DeliveryPlan.objects.get(title="Healthier weight in Reception")
+    assert (response.status_code, response.url) == (302, f"/plans/{started.pk}/")
+    assert (started.lead, started.owner, started.outcome, started.indicator, started.state,
+            started.illustrative) == (lead, person("theme_lead"), outcome, None, "draft", False)
+
+
+def test_the_partnership_officer_starts_a_plan_for_an_indicator(client_as, person):
+    indicator = Indicator.objects.get(code="SC 02")
+    safer = Body.objects.get(slug="safer-gateshead")
+    response = start(client_as("officer"), title="Fewer violent crimes in the town centre",
+                     lead=safer.pk, outcome="", indicator=indicator.pk)
+    started = DeliveryPlan.objects.get(title="Fewer violent crimes in the town centre")
+    assert (response.status_code, response.url) == (302, f"/plans/{started.pk}/")
+    assert (started.lead, started.owner, started.outcome, started.indicator) == (
+        safer, person("officer"), None, indicator)
+
+
+def test_a_start_without_a_title_and_for_both_an_outcome_and_an_indicator_is_refused(
+        client_as):
+    before = DeliveryPlan.objects.count()
+    response = start(client_as("theme_lead"), title=" ", lead=Body.objects.get(slug=LEAD).pk,
+                     outcome=Outcome.objects.get(title=OUTCOME).pk,
+                     indicator=Indicator.objects.get(code="HW 02").pk)
+    assert response.status_code == 200
+    assert problems(response) == [
+        ("#start-title", "Give the plan a title."),
+        ("#start-outcome", "Choose one outcome or one indicator for the plan, not both.")]
+    assert "<title>Error: Delivery plans" in response.content.decode()
+    assert DeliveryPlan.objects.count() == before
+
+
+def test_a_police_analyst_may_not_start_a_plan_led_by_active_and_healthy_gateshead(client_as):
+    before = DeliveryPlan.objects.count()
+    response = start(client_as("police"), title="Healthier weight in Reception",
+                     lead=Body.objects.get(slug=LEAD).pk,
+                     outcome=Outcome.objects.get(title=OUTCOME).pk)
+    assert response.status_code == 403
+    assert DeliveryPlan.objects.count() == before

@@ -16,6 +16,7 @@ SIGNED_IN_NAVIGATION = [
     ("Returns", "returns:rounds", ("returns",)),
     ("Resources", "resources:overview", ("resources",)),
     ("Risks", "risks:register", ("risks",)),
+    ("Plans", "strategy:plans", ("strategy:plan",)),
 ]
 #: Shown only to the management group and the partnership officer, who decide exceptions.
 TRIAGE_NAVIGATION = [

@@ -1,5 +1,6 @@
-"""The forms on a delivery plan's page: an answer to one of its questions, an option for the
-short list, the choice among the options, a challenge comment and the lead's answer to it.
+"""The forms of the delivery plans: the one that starts a plan, and those on a plan's page: an
+answer to one of its questions, an option for the short list, the choice among the options, a
+challenge comment and the lead's answer to it.
 
 The rules they lead to live in ``strategy.planning``; the forms check what a person can put
 right on the page."""
@@ -9,11 +10,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.db import models
 
+from joinedup.partnership.models import Body
 from joinedup.strategy.delivery import ChallengeComment, Option
+from joinedup.strategy.models import Indicator, Outcome
+from joinedup.strategy.planning import THEME_PARTNERSHIP
 
 #: The forms of a plan's page share field names, so each has its own ids.
 OPTION_IDS, CHOOSE_IDS, COMMENT_IDS, MOVE_IDS = "option-%s", "choose-%s", "comment-%s", "move-%s"
+START_IDS = "start-%s"
 
 
 def answer_ids(question) -> str:
@@ -34,14 +40,67 @@ def _cost(label: str) -> forms.DecimalField:
                         "max_decimal_places": f"{label} must be in pounds and pence."})
 
 
+def _by_theme(rows, label) -> list:
+    """Choices grouped by theme, in the themes' order, after an empty first choice."""
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row.theme_name, []).append((str(row.pk), label(row)))
+    return [("", "None"), *groups.items()]
+
+
+class StartPlanForm(forms.Form):
+    """A new plan: its title, the theme partnership that leads it, and the one outcome or
+    indicator it is for. Whether the title is given and just one of the two is chosen is
+    ``planning.start_plan``'s rule, so the form leaves both to it."""
+
+    title = forms.CharField(label="Title", max_length=200, required=False, error_messages={
+        "max_length": "The title must be 200 characters or fewer."})
+    # Any theme partnership is accepted here: ``start_plan`` refuses one the person may not
+    # start a plan for. Only those they may start for are offered.
+    lead = forms.ModelChoiceField(
+        label="Lead partnership", queryset=Body.objects.filter(kind=THEME_PARTNERSHIP),
+        error_messages={"required": "Choose the partnership that leads the plan.",
+                        "invalid_choice": "Choose a theme partnership to lead the plan."})
+    outcome = forms.ModelChoiceField(
+        label="Outcome", required=False, queryset=Outcome.objects.all(),
+        error_messages={"invalid_choice": "Choose an outcome from the list."})
+    indicator = forms.ModelChoiceField(
+        label="Indicator", required=False, queryset=Indicator.objects.none(),
+        error_messages={"invalid_choice": "Choose an indicator from the list."})
+
+    #: The field each of ``start_plan``'s refusals is about, by a word in it.
+    REFUSED = (("title", "title"), ("outcome", "outcome"), ("theme partnership", "lead"))
+
+    def __init__(self, *args, person, leads, **kwargs):
+        super().__init__(*args, auto_id=START_IDS, **kwargs)
+        outcomes = Outcome.objects.visible_to(person).annotate(
+            theme_name=models.F("theme__name")).order_by("theme__order", "order", "title")
+        indicators = Indicator.objects.visible_to(person).annotate(
+            theme_name=models.F("outcome__theme__name")).order_by(
+            "outcome__theme__order", "code")
+        self.fields["lead"].choices = [(str(body.pk), body.name) for body in leads]
+        if len(leads) == 1:
+            self.fields["lead"].initial = str(leads[0].pk)
+        self.fields["outcome"].queryset = outcomes
+        self.fields["outcome"].choices = _by_theme(outcomes, lambda o: o.title)
+        self.fields["indicator"].queryset = indicators
+        self.fields["indicator"].choices = _by_theme(indicators, lambda i: f"{i.code} {i.title}")
+
+    def refuse(self, refused) -> None:
+        """Show each of ``start_plan``'s refusals by the field it is about."""
+        for message in refused.messages:
+            about = next((name for word, name in self.REFUSED if word in message.lower()), None)
+            self.add_error(about, message)
+
+
 class AnswerForm(forms.Form):
-    text = forms.CharField(label="Your answer", max_length=8000, widget=forms.Textarea(
+    text = forms.CharField(label="The answer", max_length=8000, widget=forms.Textarea(
         attrs={"rows": 4}), error_messages={"required": "Write the answer."})
 
     def __init__(self, *args, question, **kwargs):
         super().__init__(*args, auto_id=answer_ids(question), **kwargs)
         self.question = question
-        self.fields["text"].label = f"Your answer to “{question.text}”"
+        self.fields["text"].label = question.text
 
 
 class OptionForm(forms.Form):

@@ -1,4 +1,5 @@
-"""Delivery plans: the list of them, and one plan with its five stages, its option appraisal
+"""Delivery plans: the list of them, where a member of a theme partnership or the partnership
+officer starts one, and one plan with its five stages, its option appraisal
 and its challenge, where the lead partnership writes it and moves it on and the other theme
 partnerships comment.
 
@@ -12,14 +13,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from joinedup.partnership.models import Body
 from joinedup.risks import plan_facts
 from joinedup.strategy import planning
 from joinedup.strategy.delivery import STAGES, DeliveryPlan, PlanQuestion
 from joinedup.web.plan_forms import (
-    AnswerForm, ChooseForm, CommentForm, MoveForm, OptionForm, ReplyForm)
+    CHOOSE_IDS, OPTION_IDS, AnswerForm, ChooseForm, CommentForm, MoveForm, OptionForm, ReplyForm,
+    StartPlanForm, answer_ids, reply_ids)
 
 State = DeliveryPlan.State
 
@@ -36,11 +38,32 @@ LEAD_FORMS = {"answer", "option", "choose", "move", "reply"}
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def plans(request):
-    found = DeliveryPlan.objects.visible_to(request.user).select_related(
+    person = request.user
+    leads = may_start_for(person)
+    if request.method == "POST" and not leads:
+        raise PermissionDenied("Only the members of a theme partnership and the partnership "
+                               "officer start a delivery plan.")
+    form = StartPlanForm(request.POST or None, person=person, leads=leads) if leads else None
+    if request.method == "POST" and form.is_valid():
+        try:
+            started = planning.start_plan(person, **form.cleaned_data)
+        except ValidationError as refused:
+            form.refuse(refused)
+        else:
+            return redirect("strategy:plan", pk=started.pk)
+    found = DeliveryPlan.objects.visible_to(person).select_related(
         "outcome", "indicator", "lead", "owner")
-    return render(request, "strategy/plans.html", {"plans": list(found)})
+    return render(request, "strategy/plans.html", {
+        "plans": list(found), "start_form": form,
+        "problems": _problems(form, None) if request.method == "POST" else []})
+
+
+def may_start_for(person) -> list[Body]:
+    """The theme partnerships ``person`` may start a plan for, in their order."""
+    return [body for body in Body.objects.filter(kind=planning.THEME_PARTNERSHIP)
+            .order_by("order", "name") if planning.may_start(body, person)]
 
 
 @login_required
@@ -170,17 +193,35 @@ def _context(request, found: DeliveryPlan, leads: bool, commenters: list[Body], 
         "commenters": commenters,
         "moves": [(name, MOVES[name][0]) for name in MOVES_FROM.get(found.state, [])]
         if leads else [],
-        "problems": _problems(sent_form, key),
+        "problems": _problems(sent_form, key,
+                              _boxes(found, options) if which == "move" and leads else ()),
     }
     return context
 
 
-def _problems(form, key) -> list[tuple[str, str]]:
+def _boxes(found: DeliveryPlan, options: list) -> list[tuple[str, str]]:
+    """Where the lead puts right each refusal to move the plan on: words of the refusal, and
+    the box on the page it links to (a question's answer, the option appraisal's forms, or
+    the answer to a comment)."""
+    boxes = [(f"“{question.text}”", "#" + answer_ids(question) % "text")
+             for question in planning.unanswered_questions(found)]
+    add, choose = "#" + OPTION_IDS % "kind", "#" + CHOOSE_IDS % "option"
+    boxes += [("“business as usual”", add), ("“do minimum”", add),
+              ("Choose one option", choose if options else add),
+              ("Say why the chosen option", "#" + CHOOSE_IDS % "reason" if options else add)]
+    boxes += [(f"{remark.body}'s comment on {remark.get_kind_display().lower()}",
+               "#" + reply_ids(remark) % "answer")
+              for remark in found.comments.filter(answer="").select_related("body")]
+    return boxes
+
+
+def _problems(form, key, boxes=()) -> list[tuple[str, str]]:
     """The error summary: each problem and the box (or button) it links to."""
     if form is None:
         return []
     fields = list(form)
     first = f"#{fields[0].auto_id}" if fields else f"#move-{key or 'buttons'}"
-    problems = [(error, first) for error in form.non_field_errors()]
+    problems = [(error, next((href for words, href in boxes if words in error), first))
+                for error in form.non_field_errors()]
     problems += [(error, f"#{field.auto_id}") for field in fields for error in field.errors]
     return problems
