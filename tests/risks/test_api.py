@@ -9,7 +9,9 @@ from collections import Counter
 
 import pytest
 
-from joinedup.risks.models import Proposal, Risk, Score
+from joinedup.history.models import Change
+from joinedup.risks.models import Control, Proposal, Risk, Score
+from joinedup.strategy.models import Outcome
 
 from . import helpers
 from .helpers import HEALTHY, SAFER, SOURCE
@@ -21,13 +23,16 @@ ROUTES = {"/api/risks": {"get"}, "/api/risks/heat-map": {"get"},
           "/api/risks/proposals": {"get"},
           "/api/risks/proposals/{proposal_id}/decision": {"post"},
           "/api/risks/actions": {"get"}, "/api/risks/{risk_id}": {"get"},
-          "/api/risks/{risk_id}/scores": {"get", "post"}}
+          "/api/risks/{risk_id}/scores": {"get", "post"},
+          "/api/risks/{risk_id}/controls": {"post"}}
 EMPTY = {"count": 0, "limit": 100, "offset": 0, "items": []}
 NO_CONTROL = ("A current score of 8 is below the inherent score of 16, but no control is in "
               "place: link a control to the actions that deliver it, and complete them, "
               "before scoring the risk down.")
 MAY_NOT_KEEP = ("Only the risk's owner, its body's members and the partnership officer may "
                 "score it.")
+MAY_NOT_CHANGE = ("Only the risk's owner, its body's members and the partnership officer may "
+                  "change it.")
 
 
 def mine(answer, made) -> list[dict]:
@@ -329,3 +334,68 @@ def test_the_heat_map_counts_each_risk_in_its_cell(made, api):
                for a, b in zip(after["cells"], before["cells"], strict=True) if a != b]
     assert changed == [(2, 5, 10, "High", "orange", 1, 1)]
     assert [(c["likelihood"], c["impact"]) for c in after["cells"][:2]] == [(5, 1), (5, 2)]
+
+
+def test_the_risks_keeper_adds_a_control_linked_to_the_actions_that_deliver_it(made, api):
+    done = helpers.action("Commission a healthy weight service", due=dt.date(2026, 1, 31),
+                          outcome=helpers.healthy_weight())
+    going = helpers.action("Extend the school food programme", status="on_track",
+                           due=dt.date(2099, 3, 31), owner=None)
+    lead = api("theme_lead")
+    answer = lead.post(f"/api/risks/{made.obesity.pk}/controls", {
+        "kind": "mitigation", "description": " School food programme ",
+        "actions": [going.pk, done.pk]})
+    assert answer.status_code == 201, answer.content
+    added = Control.objects.get(risk=made.obesity)
+    shown = {"id": added.pk, "kind": "mitigation", "description": "School food programme",
+             "in_place": False, "actions": [
+                 {"id": done.pk, "title": "Commission a healthy weight service",
+                  "outcome": helpers.HEALTHY_WEIGHT, "theme": "active-and-healthy-gateshead",
+                  "lead": "gateshead-council", "owner": "theme.lead", "due": "2026-01-31",
+                  "status": "complete", "progress": 100, "overdue": False,
+                  "illustrative": False, "note": ""},
+                 {"id": going.pk, "title": "Extend the school food programme",
+                  "outcome": None, "theme": None, "lead": "gateshead-council", "owner": None,
+                  "due": "2099-03-31", "status": "on_track", "progress": 40,
+                  "overdue": False, "illustrative": False, "note": ""}]}
+    assert answer.json() == shown
+    assert lead.get(f"/api/risks/{made.obesity.pk}").json()["controls"] == [shown]
+    assert list(Change.objects.for_object(added).values_list("action", "reason", "actor")) \
+        == [("create", "A mitigation added to the risk", "theme.lead")]
+    # A control whose one action is complete is in place.
+    answer = lead.post(f"/api/risks/{made.obesity.pk}/controls", {
+        "description": "Healthy weight service", "actions": [done.pk]})
+    assert (answer.status_code, answer.json()["kind"], answer.json()["in_place"]) == (
+        201, "control", True)
+
+
+def test_a_control_is_refused_to_others_and_for_actions_that_cannot_deliver_it(made, api):
+    ours = helpers.action("Commission a healthy weight service",
+                          outcome=helpers.healthy_weight())
+    theirs = helpers.action("Run alcohol arrest referral",
+                            outcome=Outcome.objects.get(title="Less harm from alcohol"))
+    path = f"/api/risks/{made.obesity.pk}/controls"
+    assert refused(api("board").post(path, {"description": "Service",
+                                            "actions": [ours.pk]})) == (403, MAY_NOT_CHANGE)
+    cannot = (f"Action {theirs.pk} cannot deliver this risk's controls: choose an action "
+              "towards its outcomes or its body's themes' outcomes, or one that hangs off no "
+              "outcome.")
+    answer = api("theme_lead").post(path, {"description": "Service",
+                                           "actions": [ours.pk, theirs.pk]})
+    assert (answer.status_code, answer.json()) == (422, {"detail": cannot, "problems": [
+        {"row": None, "column": "actions", "message": cannot, "severity": "error"}]})
+    answer = api("theme_lead").post(path, {"description": " ", "actions": []})
+    assert (answer.status_code, answer.json()) == (422, {
+        "detail": "Say what the control or mitigation is. Choose at least one action that "
+                  "delivers it.",
+        "problems": [{"row": None, "column": "description",
+                      "message": "Say what the control or mitigation is.", "severity": "error"},
+                     {"row": None, "column": "actions",
+                      "message": "Choose at least one action that delivers it.",
+                      "severity": "error"}]})
+    assert refused(api("police").post(f"/api/risks/{made.practice.pk}/controls", {
+        "description": "Succession plan", "actions": [ours.pk]})) == (
+        404, f"There is no risk {made.practice.pk} that you may see.")
+    assert api(None).post(path, {"description": "Service", "actions": [ours.pk]}) \
+        .status_code == 401
+    assert not Control.objects.filter(risk__in=[made.obesity, made.practice]).exists()

@@ -20,13 +20,15 @@ logger = logging.getLogger(__name__)
 
 DESCRIPTION = """\
 Indicators, areas, quarterly figures, collection rounds, stored assessments, exceptions
-and their decisions, meetings, and packs of the partnership, for programs.
+and their decisions, meetings, packs, risks and delivery plans of the partnership, for
+programs.
 
 **Reading** needs no sign-in: an anonymous caller sees public indicators and approved
 figures. Send a personal token (`Authorization: Bearer <token>`) to read what its holder
 may see, and to **write**: send figures, submit, approve or return them, and change one;
 triage exceptions, write their commentary and minute the Board's decisions; build and issue
-packs.
+packs; start delivery plans, write their answers and options, challenge them and agree
+them.
 `joinedup api-token create USERNAME` makes a token. Every list takes `limit` and `offset`
 and gives the `count` of all matches.
 
@@ -118,6 +120,7 @@ def _mount() -> None:
     from joinedup.resources.api import router as resources
     from joinedup.risks.api import router as risks
     from joinedup.strategy.api import router as indicators
+    from joinedup.strategy.plan_api import router as plans
 
     api.add_router("/indicators", indicators, tags=["Indicators"])
     api.add_router("/areas", areas, tags=["Areas"])
@@ -129,6 +132,7 @@ def _mount() -> None:
     api.add_router("/packs", packs, tags=["Packs"])
     api.add_router("/resources", resources, tags=["Resources"])
     api.add_router("/risks", risks, tags=["Risks"])
+    api.add_router("/plans", plans, tags=["Delivery plans"])
 
 
 _mount()

@@ -8,11 +8,11 @@ by its body's members, its owner and the partnership officer. For anyone else it
 exactly as if it did not exist. The register is the partnership's own business, so an
 anonymous caller's lists are empty and any one risk is a 404.
 
-Scores and decisions go through ``risks.scoring``: the risk's owner, its body's members and
-the partnership officer may take them (403 for anyone else, with the rule's sentence), and
-one that cannot be taken as asked (a score below the inherent one with no control in
-place, an override with no reason) is a 422 with the reason. Nothing is changed by a
-refused request.
+Scores, decisions and new controls go through ``risks.scoring``: the risk's owner, its
+body's members and the partnership officer may take them (403 for anyone else, with the
+rule's sentence), and one that cannot be taken as asked (a score below the inherent one
+with no control in place, an override with no reason, a control linked to an action that
+cannot deliver it) is a 422 with the reason. Nothing is changed by a refused request.
 
 A filter that names a body that does not exist is a 422 naming the parameter.
 """
@@ -37,6 +37,8 @@ from joinedup.risks import register, scoring
 from joinedup.risks.api_schemas import (
     ActionPage,
     ActionQuery,
+    ControlIn,
+    ControlOut,
     DecisionIn,
     HeatMapOut,
     HeatMapQuery,
@@ -91,6 +93,15 @@ def _risk(user, risk_id: int) -> Risk:
 
 def _refusal(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _problems(error: ValidationError) -> Status:
+    """A 422 listing each of the rule's messages, under its field where it names one."""
+    by_field = (error.message_dict.items() if hasattr(error, "error_dict")
+                else [("", error.messages)])
+    return Status(422, invalid(_refusal(error), [
+        {"row": None, "column": "" if column == "__all__" else column, "message": message,
+         "severity": "error"} for column, messages in by_field for message in messages]))
 
 
 # ---- the register ---------------------------------------------------------------------
@@ -255,14 +266,16 @@ def get_risk(request, risk_id: RiskId):
         "target_likelihood": risk.target_likelihood, "target_impact": risk.target_impact,
         "driving_target": target_label(driving),
         "may_keep": Risk.objects.editable_by(user).filter(pk=risk.pk).exists(),
-        "controls": [{
-            "id": control.pk, "kind": control.kind, "description": control.description,
+        "controls": [_control(control, today) for control in controls],
+    }
+
+
+def _control(control: Control, today) -> dict:
+    return {"id": control.pk, "kind": control.kind, "description": control.description,
             "in_place": scoring.in_place(control),
             "actions": [action_item(action, today)
                         for action in sorted(control.actions.all(),
-                                             key=lambda a: (a.due, a.title, a.pk))],
-        } for control in controls],
-    }
+                                             key=lambda a: (a.due, a.title, a.pk))]}
 
 
 @router.get("/{risk_id}/scores", response={200: ScorePage, **DETAIL_ERRORS},
@@ -294,3 +307,26 @@ def score_risk(request, risk_id: RiskId, body: ScoreIn):
     except ValidationError as error:
         return _problem(_refusal(error))
     return Status(201, score_item(recorded))
+
+
+@router.post("/{risk_id}/controls", auth=WRITE, response={201: ControlOut, **WRITE_ERRORS},
+             summary="Add a control or mitigation to a risk, linked to its actions")
+def add_risk_control(request, risk_id: RiskId, body: ControlIn):
+    """A control (keeping the risk down now) or a mitigation (to bring it down), linked to
+    the pathway actions that deliver it: actions towards the risk's outcomes or its body's
+    themes' outcomes, or ones that hang off no outcome. It is in place once every one of
+    its actions is complete. The risk's owner, its body's members and the partnership
+    officer may (403 for anyone else); 422 naming `actions` for an action that cannot
+    deliver it."""
+    user = request.auth
+    risk = _risk(user, risk_id)
+    try:
+        control = scoring.add_control(risk, kind=body.kind, description=body.description,
+                                      actions=body.actions, person=user)
+    except PermissionDenied as refused:
+        return Status(403, {"detail": str(refused)})
+    except ValidationError as error:
+        return _problems(error)
+    control = Control.objects.prefetch_related(
+        "actions__lead", "actions__owner", "actions__outcome__theme").get(pk=control.pk)
+    return Status(201, _control(control, timezone.localdate()))

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from joinedup.common.api import Body, LongText, Page, PageQuery, finite, text
+from joinedup.common.api import MAX_ID, Body, LongText, Page, PageQuery, finite, text
 
 #: The fields of a row of the register, in the order the command line writes them.
 REGISTER_FIELDS = ("id", "title", "owner", "likelihood", "impact", "score", "band", "appetite",
@@ -117,6 +117,17 @@ class ControlOut(Schema):
     description: str
     in_place: bool = Field(description="It has actions and every one is complete.")
     actions: list[ActionOut]
+
+
+class ControlIn(Body):
+    kind: Literal["control", "mitigation"] = Field("control", description="A control keeps "
+                                                   "the risk down now; a mitigation will "
+                                                   "bring it down.")
+    description: text(300, 1) = Field(description="What it is.")
+    actions: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        max_length=100, description="The ids of the pathway actions that deliver it: "
+        "towards the risk's outcomes or its body's themes' outcomes, or hanging off no "
+        "outcome.")
 
 
 class RiskDetail(RiskRow):

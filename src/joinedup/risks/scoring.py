@@ -6,6 +6,10 @@ A likelihood accepted from the forecast is evidence of the risk itself rather th
 controls: where no control is in place, the inherent likelihood follows it down.
 Every score recorded adds a row to the risk's history (``Score``), counted in the quarter
 of the financial year it was recorded in, as a Board Assurance Framework shows it.
+
+A control or mitigation is added by whoever keeps the risk, linked to the actions that
+deliver it: actions towards the risk's outcomes or its body's themes' outcomes, or ones
+that hang off no outcome. The page and the API both add one through ``add_control``.
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from joinedup.history.recording import recorded_as
 from joinedup.risks.models import Control, Proposal, Risk, Score
+from joinedup.strategy.models import PathwayAction
 
 
 def quarter_of(day: dt.date) -> str:
@@ -46,10 +52,47 @@ def check_justified(risk: Risk, likelihood: int, impact: int) -> None:
             "actions that deliver it, and complete them, before scoring the risk down.")
 
 
-def _may_keep(risk: Risk, person) -> None:
+def _may_keep(risk: Risk, person, doing: str = "score it") -> None:
     if not Risk.objects.editable_by(person).filter(pk=risk.pk).exists():
         raise PermissionDenied("Only the risk's owner, its body's members and the "
-                               "partnership officer may score it.")
+                               f"partnership officer may {doing}.")
+
+
+def control_actions(risk: Risk):
+    """Actions a control of ``risk`` may be delivered by: those towards its outcomes or its
+    body's themes' outcomes, and those that hang off no outcome."""
+    return PathwayAction.objects.filter(
+        Q(outcome__in=risk.outcomes.all()) | Q(outcome__theme__body=risk.body)
+        | Q(outcome__isnull=True)).select_related("lead").distinct().order_by("due", "title")
+
+
+@transaction.atomic
+def add_control(risk: Risk, *, kind: str, description: str, actions, person) -> Control:
+    """A control or mitigation of ``risk``, linked to the actions (or their ids) that
+    deliver it. Only those who keep the risk may add one."""
+    _may_keep(risk, person, "change it")
+    problems = {}
+    if kind not in Control.Kind.values:
+        problems["kind"] = ["Choose whether it is a control or a mitigation."]
+    if not description.strip():
+        problems["description"] = ["Say what the control or mitigation is."]
+    wanted = {getattr(action, "pk", action) for action in actions}
+    found = list(control_actions(risk).filter(pk__in=wanted))
+    if not wanted:
+        problems["actions"] = ["Choose at least one action that delivers it."]
+    elif len(found) != len(wanted):
+        missing = sorted(wanted - {action.pk for action in found})
+        problems["actions"] = [
+            f"Action {pk} cannot deliver this risk's controls: choose an action towards its "
+            "outcomes or its body's themes' outcomes, or one that hangs off no outcome."
+            for pk in missing]
+    if problems:
+        raise ValidationError(problems)
+    with recorded_as(person, reason=f"A {kind} added to the risk"):
+        control = Control.objects.create(risk=risk, kind=kind,
+                                         description=description.strip())
+        control.actions.set(found)
+    return control
 
 
 @transaction.atomic

@@ -2,28 +2,26 @@
 proposals, and the actions that are overdue.
 
 Every page starts from ``Risk.objects.visible_to``: a restricted risk is not found by
-anyone outside its body. The rules (scoring, deciding) live in ``scoring``; the tables
-in ``register``, which the packs, the command line and the API share.
+anyone outside its body. The rules (scoring, deciding, adding a control) live in
+``scoring``; the tables in ``register``, which the packs, the command line and the API
+share.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from joinedup.history.recording import recorded_as
 from joinedup.partnership.models import Body
 from joinedup.risks import register as registers
 from joinedup.risks import scoring
 from joinedup.risks.forms import ControlForm, DecideForm, ScoreForm
-from joinedup.risks.models import Control, Impact, Likelihood, Proposal, Risk
-from joinedup.strategy.models import PathwayAction
+from joinedup.risks.models import Impact, Likelihood, Proposal, Risk
 
 
 #: The three forms of a risk's page share field names, so each has its own ids.
@@ -62,14 +60,6 @@ def register(request):
         "overdue": overdue.count()})
 
 
-def _actions_for(risk: Risk):
-    """Actions a control of ``risk`` may be delivered by: those towards its outcomes or its
-    body's themes' outcomes, and those that hang off no outcome."""
-    return PathwayAction.objects.filter(
-        Q(outcome__in=risk.outcomes.all()) | Q(outcome__theme__body=risk.body)
-        | Q(outcome__isnull=True)).select_related("lead").distinct().order_by("due", "title")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def risk(request, pk: int):
@@ -80,7 +70,8 @@ def risk(request, pk: int):
     forms = {"score": ScoreForm(initial={"likelihood": found.likelihood,
                                          "impact": found.impact}, auto_id=SCORE_IDS),
              "decide": DecideForm(auto_id=DECIDE_IDS),
-             "control": ControlForm(actions=_actions_for(found), auto_id=CONTROL_IDS)}
+             "control": ControlForm(actions=scoring.control_actions(found),
+                                    auto_id=CONTROL_IDS)}
     if request.method == "POST":
         if not may_keep:
             raise PermissionDenied("Only the risk's owner, its body's members and the "
@@ -120,10 +111,13 @@ def _post(request, found: Risk, proposal, forms: dict) -> bool:
                 proposal, accept=data["decision"] == "accept", person=request.user,
                 reason=data.get("reason", ""), likelihood=data.get("likelihood") or None))
     elif which == "control":
-        form = forms["control"] = ControlForm(request.POST, actions=_actions_for(found),
-                                              auto_id=CONTROL_IDS)
+        form = forms["control"] = ControlForm(
+            request.POST, actions=scoring.control_actions(found), auto_id=CONTROL_IDS)
         if form.is_valid():
-            return _saved(form, lambda: _add_control(found, form.cleaned_data, request.user))
+            return _saved(form, lambda: scoring.add_control(
+                found, kind=form.cleaned_data["kind"],
+                description=form.cleaned_data["description"],
+                actions=form.cleaned_data["actions"], person=request.user))
     return False
 
 
@@ -134,15 +128,6 @@ def _saved(form, work) -> bool:
         form.add_error(None, " ".join(error.messages))
         return False
     return True
-
-
-@transaction.atomic
-def _add_control(found: Risk, data: dict, person) -> Control:
-    with recorded_as(person, reason=f"A {data['kind']} added to the risk"):
-        control = Control.objects.create(risk=found, kind=data["kind"],
-                                         description=data["description"])
-        control.actions.set(data["actions"])
-    return control
 
 
 @login_required
