@@ -12,7 +12,7 @@ import pytest
 
 from joinedup.assessment.models import Assessment
 from joinedup.exceptions.decisions import PlanDetails, triage
-from joinedup.exceptions.models import IndicatorException
+from joinedup.exceptions.models import IndicatorException, RemedialAction
 from joinedup.strategy.models import Indicator
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +258,17 @@ def test_a_theme_partnerships_report_shows_its_risks_plans_and_overdue_actions(c
             f"{timezone.localtime(plan.agreed_at):%-d %B %Y}.") in shown
     assert ('href="/risks/actions/?body=active-healthy-gateshead"'
             in page.content.decode())
+
+
+def test_a_remedial_plans_overdue_action_is_listed_in_its_layers_report(client_as, person):
+    exception = IndicatorException.objects.filter(
+        layer__slug="active-healthy-gateshead", state="open").order_by("pk").first()
+    triage([exception.pk], person("officer"), "performance", "The theme will handle it.",
+           plan=PlanDetails(owner=person("theme_lead"), due=dt.date(2020, 3, 31),
+                            actions=["Audit the referral letters"]))
+    shown = text(client_as("theme_lead").get("/bodies/active-healthy-gateshead/report/"))
+    action = RemedialAction.objects.get(action="Audit the referral letters")
+    assert (f"Overdue, from the remedial plan for {exception.indicator.code} "
+            f"{exception.period}: Audit the referral letters ({action.lead.display_name}; due "
+            "31 March 2020; planned).") in shown
+    assert "7 actions overdue in Active and Healthy Gateshead Partnership's layer." in shown

@@ -4,7 +4,9 @@ Warwickshire's quarterly reports "include financial planning and risk management
 Board sees the risks above the partnership's appetite, the risks whose score moved since
 the last quarter, and the likelihoods the forecasts propose that still await their owners
 (``risks.register.for_the_board``). A body other than the Board sees its own register's
-risks in the same way, and each action overdue in its layer. A theme partnership also sees
+risks in the same way, and each action overdue in its layer: pathway actions (of its
+outcomes, its risks' controls and its delivery plans) and the actions of the remedial plans
+on its exceptions. A theme partnership also sees
 where its delivery plans stand, and the other partnerships' plans open to challenge that
 it has not commented on yet.
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from joinedup.exceptions.models import RemedialAction
 from joinedup.risks import register as registers
 from joinedup.strategy.delivery import DeliveryPlan
 
@@ -69,16 +72,31 @@ def risk_slot(user, *, body=None, for_everyone: bool = False,
     return slot
 
 
+def overdue_remedial(user, body, today: dt.date):
+    """The actions of remedial plans on ``body``'s exceptions past their due date and not
+    done."""
+    return (RemedialAction.objects.visible_to(user)
+            .filter(plan__exception__layer=body, due__lt=today)
+            .exclude(status=RemedialAction.Status.DONE)
+            .select_related("lead", "plan__exception__indicator").order_by("due", "pk"))
+
+
 def overdue_lines(user, body, today: dt.date) -> list[str]:
     overdue = list(registers.overdue_actions(today, body=body, user=user))
-    if not overdue:
+    remedial = list(overdue_remedial(user, body, today))
+    count = len(overdue) + len(remedial)
+    if not count:
         return [f"No action is overdue in {body.name}'s layer."]
-    return [f"{len(overdue)} action{'' if len(overdue) == 1 else 's'} overdue in "
-            f"{body.name}'s layer."] + [
+    return [f"{count} action{'' if count == 1 else 's'} overdue in {body.name}'s layer."] + [
         f"Overdue: {action.title} ({action.lead.display_name}"
         f"{', ' + _person(action.owner) if action.owner_id else ''}; due {action.due:%-d %B %Y}"
         f"; {action.get_status_display().lower()}, {action.progress}% done)."
-        for action in overdue]
+        for action in overdue] + [
+        f"Overdue, from the remedial plan for {action.plan.exception.indicator.code} "
+        f"{action.plan.exception.period}: {action.action} ("
+        f"{action.lead.display_name + '; ' if action.lead_id else ''}due "
+        f"{action.due:%-d %B %Y}; {action.get_status_display().lower()})."
+        for action in remedial]
 
 
 def _person(person) -> str:
