@@ -21,6 +21,10 @@ class ApiClient:
         return self.client.post(path, json.dumps(body), content_type="application/json",
                                 headers=self._headers())
 
+    def put(self, path: str, body):
+        return self.client.put(path, json.dumps(body), content_type="application/json",
+                               headers=self._headers())
+
     def patch(self, path: str, body):
         return self.client.patch(path, json.dumps(body), content_type="application/json",
                                  headers=self._headers())

@@ -135,3 +135,42 @@ def test_a_restricted_risk_never_leaks_through_the_api(persona, client, person):
     listed = {item["id"] for item in api.get("/api/risks", limit=500).json()["items"]}
     assert listed & {r.pk for r in everything} == {r.pk for r in everything
                                                    if r not in hidden}
+
+
+STARTS_HEALTHY = {"officer", "pct", "theme_lead"}   # members of Active and Healthy, or officer
+
+
+@pytest.mark.parametrize("persona", [None, *PERSONAS])
+def test_the_plan_matrix_in_the_api(persona, client, person):
+    token = ApiToken.objects.issue(person(persona), "tests")[1] if persona else None
+    api = ApiClient(client, token)
+    draft = DeliveryPlan.objects.get(state="draft")
+    challenged = DeliveryPlan.objects.get(state="challenge")
+    if persona is not None:
+        healthy = "active-healthy-gateshead"
+        assert (persona in STARTS_HEALTHY) == (persona == "officer" or healthy in bodies_of(
+            persona))
+    refused = 401 if persona is None else 403
+    listed = api.get("/api/plans")
+    assert (listed.status_code, listed.json()["count"]) == (200, 0 if persona is None else 3)
+    assert api.get(f"/api/plans/{draft.pk}").status_code == (404 if persona is None else 200)
+    started = api.post("/api/plans", {"title": "Active travel to school",
+                                      "lead": "active-healthy-gateshead",
+                                      "outcome": "Children grow up a healthy weight"})
+    assert started.status_code == (201 if persona in STARTS_HEALTHY else refused)
+    added = api.post(f"/api/plans/{draft.pk}/options", {
+        "kind": "other", "title": "Job clubs in every library", "revenue_cost": 50000,
+        "expected_effect": "More people in work"})
+    assert added.status_code == (201 if persona in LEADS_DRAFT else refused)
+    mine = bodies_of(persona) if persona else set()
+    themes = {b.slug for b in Body.objects.filter(kind="theme_partnership")}
+    as_body = next(iter(sorted((mine & themes) - {challenged.lead.slug})), "childrens-trust")
+    commented = api.post(f"/api/plans/{challenged.pk}/comments", {
+        "body": as_body, "kind": "gap", "text": "No one has asked the pharmacies."})
+    assert commented.status_code == (201 if persona in CHALLENGES else refused)
+    moved = api.post(f"/api/plans/{challenged.pk}/moves", {"move": "redraft"})
+    leads_challenged = persona == "officer" or (persona is not None and (
+        challenged.lead.slug in mine or challenged.owner.username == USERNAME[persona]))
+    assert moved.status_code == (200 if leads_challenged else refused)
+    assert DeliveryPlan.objects.get(pk=challenged.pk).state == (
+        "draft" if leads_challenged else "challenge")

@@ -3,7 +3,6 @@ agreed by the rules of ``strategy.planning``, exactly as on the plan's page."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 from api_client import ApiClient
@@ -45,20 +44,14 @@ GENERATED = {"performance-and-trend", "forecast", "resources"}
 WRITTEN = ["priority", "who-and-where", "interventions", "how"]
 
 
-class PlanClient(ApiClient):
-    def put(self, path: str, body):
-        return self.client.put(path, json.dumps(body), content_type="application/json",
-                               headers=self._headers())
-
-
 @pytest.fixture
 def api(client, person):
     """``api(persona)``: a client with that persona's token; ``api(None)``: anonymous."""
 
-    def make(persona: str | None) -> PlanClient:
+    def make(persona: str | None) -> ApiClient:
         client.logout()
         token = ApiToken.objects.issue(person(persona), "tests")[1] if persona else None
-        return PlanClient(client, token)
+        return ApiClient(client, token)
 
     return make
 

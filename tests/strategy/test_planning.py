@@ -73,6 +73,13 @@ def test_a_plan_is_not_agreed_while_a_challenge_comment_is_unanswered(plan, pers
     assert DeliveryPlan.objects.get(pk=plan.pk).state == "challenge"
     planning.answer(remark, person=person("theme_lead"),
                     text="Added to stage 4: a joint action with Safer Gateshead.")
+    with pytest.raises(ValidationError) as refused:
+        planning.answer(remark, person=person("theme_lead"), text="A second thought.")
+    assert refused.value.messages == [
+        "Safer Gateshead Partnership's comment is answered already: the answer stands as "
+        "given."]
+    remark.refresh_from_db()
+    assert remark.answer == "Added to stage 4: a joint action with Safer Gateshead."
     planning.agree(plan, person("theme_lead"))
     plan.refresh_from_db()
     assert (plan.state, plan.agreed_by.username) == ("agreed", "theme.lead")

@@ -166,6 +166,9 @@ def comment(plan: DeliveryPlan, *, body, person, kind: str, text: str,
 def answer(challenge: ChallengeComment, *, person, text: str,
            now: dt.datetime | None = None) -> ChallengeComment:
     _lead_only(challenge.plan, person)
+    if challenge.answer:
+        raise ValidationError(f"{challenge.body}'s comment is answered already: the answer "
+                              "stands as given.")
     if not text.strip():
         raise ValidationError("Write the answer.")
     with recorded_as(person, reason=f"{challenge.plan.lead} answered {challenge.body}"):
