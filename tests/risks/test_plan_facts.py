@@ -105,3 +105,20 @@ def test_with_no_line_for_the_outcome_the_grid_is_the_themes(person):
                            f"{outcome.theme.name}")
     assert (found.lines, round(found.total, 2)) == (
         len(lines), round(slow_grid(lines)["total", "total"], 2))
+
+
+def test_changed_spend_writes_the_resources_stage_again(plan, django_capture_on_commit_callbacks):
+    from joinedup.resources import events
+
+    refresh(plan, now=NOW)
+    year = plan_resources(plan).year
+    line = BudgetLine.objects.filter(outcome=plan.indicator.outcome, financial_year=year,
+                                     stream__spend_kind="revenue").first()
+    BudgetLine.objects.filter(pk=line.pk).update(budget=line.budget + 250000)
+    assert "£250,000" not in answer(plan, "resources")
+    with django_capture_on_commit_callbacks(execute=True):
+        events.announce([year])
+    total = sum(x.budget for x in BudgetLine.objects.filter(
+        outcome=plan.indicator.outcome, financial_year=year))
+    assert answer(plan, "resources").startswith(
+        f"Lines for “{plan.indicator.outcome.title}”, {year}: £{total:,.0f} budgeted")
