@@ -8,9 +8,11 @@ back, so tests see the same partnership and cannot disturb each other.
 from __future__ import annotations
 
 import pytest
+from api_client import ApiClient
 from django.core.management import call_command
 
 from joinedup.demo.sources import DemoSources
+from joinedup.partnership.tokens import ApiToken
 
 PERSONAS = {
     "officer": "officer",
@@ -59,5 +61,26 @@ def client_as(client, person):
         if persona is not None:
             client.force_login(person(persona))
         return client
+
+    return make
+
+
+@pytest.fixture
+def token_for(person):
+    """A new token for a persona: the token itself, as its holder would paste it."""
+
+    def make(persona: str, **kwargs) -> str:
+        return ApiToken.objects.issue(person(persona), "test", **kwargs)[1]
+
+    return make
+
+
+@pytest.fixture
+def api(client, token_for):
+    """``api(persona)``: a client with that persona's token; ``api(None)``: anonymous."""
+
+    def make(persona: str | None) -> ApiClient:
+        client.logout()
+        return ApiClient(client, token_for(persona) if persona else None)
 
     return make

@@ -11,11 +11,9 @@ and the officer, and challenged by the members of the other theme partnerships.
 from __future__ import annotations
 
 import pytest
-from api_client import ApiClient
 from django.urls import reverse
 
 from joinedup.partnership.models import Body, Meeting, Membership
-from joinedup.partnership.tokens import ApiToken
 from joinedup.risks.models import Risk
 from joinedup.strategy.delivery import DeliveryPlan, Option
 
@@ -119,9 +117,8 @@ def test_a_restricted_risk_never_leaks_onto_a_page(persona, client_as):
 
 
 @pytest.mark.parametrize("persona", [None, *PERSONAS])
-def test_a_restricted_risk_never_leaks_through_the_api(persona, client, person):
-    token = ApiToken.objects.issue(person(persona), "tests")[1] if persona else None
-    api = ApiClient(client, token)
+def test_a_restricted_risk_never_leaks_through_the_api(persona, api):
+    api = api(persona)
     everything = restricted()
     hidden = [r for r in everything if persona is None or not sees_restricted(persona, r)]
     for risk in everything:
@@ -141,9 +138,8 @@ STARTS_HEALTHY = {"officer", "pct", "theme_lead"}   # members of Active and Heal
 
 
 @pytest.mark.parametrize("persona", [None, *PERSONAS])
-def test_the_plan_matrix_in_the_api(persona, client, person):
-    token = ApiToken.objects.issue(person(persona), "tests")[1] if persona else None
-    api = ApiClient(client, token)
+def test_the_plan_matrix_in_the_api(persona, api):
+    api = api(persona)
     draft = DeliveryPlan.objects.get(state="draft")
     challenged = DeliveryPlan.objects.get(state="challenge")
     if persona is not None:

@@ -8,11 +8,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from api_client import ApiClient
 from django.utils import timezone
 
 from joinedup.partnership.models import Body, Organisation, Person
-from joinedup.partnership.tokens import ApiToken
 from joinedup.risks.models import Category, Control, Proposal, Risk
 from joinedup.strategy.models import Indicator, Outcome, PathwayAction, Target
 
@@ -93,15 +91,3 @@ def made(db) -> Register:
                  category="safety-and-safeguarding", now=(4, 5), inherent=(5, 5),
                  target=(3, 5))
     return Register(obesity=obesity, practice=practice, night=night)
-
-
-@pytest.fixture
-def api(client, person):
-    """``api(persona)``: a client with that persona's token; ``api(None)``: anonymous."""
-
-    def make(persona: str | None) -> ApiClient:
-        client.logout()
-        token = ApiToken.objects.issue(person(persona), "tests")[1] if persona else None
-        return ApiClient(client, token)
-
-    return make

@@ -17,7 +17,7 @@ from . import helpers
 from .helpers import HEALTHY, SAFER, SOURCE
 
 pytestmark = pytest.mark.django_db
-made, api = helpers.made, helpers.api
+made = helpers.made
 
 ROUTES = {"/api/risks": {"get"}, "/api/risks/heat-map": {"get"},
           "/api/risks/proposals": {"get"},

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 
 import pytest
-from api_client import ApiClient
 
 from joinedup.history.models import Change
-from joinedup.partnership.tokens import ApiToken
 from joinedup.strategy.delivery import ChallengeComment, DeliveryPlan, Option, PlanAnswer
 
 pytestmark = pytest.mark.django_db
@@ -42,18 +40,6 @@ STAGES = [(1, "Priorities understood", ["priority", "who-and-where"]),
           (5, "How they will be achieved", ["how"])]
 GENERATED = {"performance-and-trend", "forecast", "resources"}
 WRITTEN = ["priority", "who-and-where", "interventions", "how"]
-
-
-@pytest.fixture
-def api(client, person):
-    """``api(persona)``: a client with that persona's token; ``api(None)``: anonymous."""
-
-    def make(persona: str | None) -> ApiClient:
-        client.logout()
-        token = ApiToken.objects.issue(person(persona), "tests")[1] if persona else None
-        return ApiClient(client, token)
-
-    return make
 
 
 def refused(answer) -> tuple[int, str]:
