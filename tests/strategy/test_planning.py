@@ -130,3 +130,16 @@ def test_a_plan_is_started_only_by_its_lead_for_one_outcome_or_indicator(person)
     assert refused.value.messages == [
         "Steering Group is not a theme partnership: a theme partnership leads a delivery plan."]
     assert DeliveryPlan.objects.count() == before
+
+
+def test_only_an_option_on_the_plans_short_list_is_chosen_and_with_a_reason(plan, person):
+    short_list(plan, "bau", "do_minimum", "other")
+    other_plan = DeliveryPlan.objects.exclude(pk=plan.pk).first()
+    elsewhere = Option.objects.create(plan=other_plan, kind="other", title="Not this plan's",
+                                      expected_effect="None here")
+    with pytest.raises(ValidationError) as refused:
+        planning.choose_option(plan, elsewhere.pk, " ", person("theme_lead"))
+    assert refused.value.messages == [
+        f"There is no option {elsewhere.pk} on this plan's short list.",
+        "Say why the chosen option was chosen."]
+    assert list(plan.options.filter(chosen=True).values_list("kind", flat=True)) == ["other"]

@@ -124,6 +124,13 @@ def add_option(plan: DeliveryPlan, fields: dict, person) -> Option:
 def choose_option(plan: DeliveryPlan, option_id: int, reason: str, person) -> None:
     _lead_only(plan, person)
     _in_draft(plan)
+    problems = []
+    if not plan.options.filter(pk=option_id).exists():
+        problems.append(f"There is no option {option_id} on this plan's short list.")
+    if not reason.strip():
+        problems.append("Say why the chosen option was chosen.")
+    if problems:
+        raise ValidationError(problems)
     with recorded_as(person, reason="An option chosen from the short list"):
         for option in plan.options.all():
             if option.chosen != (option.pk == option_id):
