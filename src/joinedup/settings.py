@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "joinedup.resources",
     "joinedup.exceptions",
     "joinedup.risks",
+    "joinedup.localities",
     "joinedup.reports",
     "joinedup.api",
     "joinedup.demo",

@@ -1,0 +1,1 @@
+"""Places: what area forums choose, what residents raise, and multi-agency operations."""
