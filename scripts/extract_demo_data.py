@@ -264,6 +264,27 @@ def write_areas(data: Path, catalogue: dict, hoods: Neighbourhoods) -> None:
         (f["properties"]["LSOA11CD"], f["geometry"]) for f in lsoas["features"]])
 
 
+#: The IMD 2019 domains an area's profile gives, by their column in File 2.
+DOMAINS = {"income": "Income", "employment": "Employment",
+           "education": "Education, Skills and Training",
+           "health": "Health Deprivation and Disability", "crime": "Crime",
+           "housing_and_services": "Barriers to Housing and Services",
+           "living_environment": "Living Environment"}
+AGES = ("aged_0_15", "aged_16_64", "aged_65_plus")
+
+
+def write_lsoa_profile(hoods: Neighbourhoods) -> None:
+    """Each Gateshead LSOA's IMD 2019 domain ranks and mid-2020 population by broad age."""
+    with (OUT / "lsoa_profile.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["code", *DOMAINS, *AGES])
+        for lsoa in hoods.gateshead_lsoas:
+            imd, ages = hoods.imd[lsoa], hoods.pop2020[lsoa]
+            writer.writerow([lsoa, *[imd[f"{name} Rank (where 1 is most deprived)"]
+                                     for name in DOMAINS.values()],
+                             *[ages[age] for age in AGES]])
+
+
 def _write_features(path: Path, items: list[tuple[str, dict]]) -> None:
     features = [{"type": "Feature", "properties": {"code": code}, "geometry": _round(geometry)}
                 for code, geometry in sorted(items)]
@@ -305,6 +326,7 @@ def main(argv: list[str]) -> None:
         for r in values:
             writer.writerow({k: ("" if v is None else _tidy(v)) for k, v in r.items()})
     write_areas(data, catalogue, hoods)
+    write_lsoa_profile(hoods)
     print(f"{len(values)} values for {len(catalogue['indicator'])} indicators written to {OUT}")
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("exceptions/", include("joinedup.exceptions.urls")),
     path("resources/", include("joinedup.resources.urls")),
     path("risks/", include("joinedup.risks.urls")),
+    path("places/", include("joinedup.localities.urls")),
     path("", include("joinedup.reports.urls")),
     path("api/", include("joinedup.api.urls")),
     path("account/", include(site.account_urls)),

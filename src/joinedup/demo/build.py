@@ -75,8 +75,10 @@ class FrameworkBuilder:
 
     def areas(self) -> dict[str, Area]:
         boundaries = self.sources.boundaries
+        profiles = self.sources.lsoa_profiles
         built: dict[str, Area] = {}
         for row in self.sources.areas:
+            profile = profiles.get(row["code"], {})
             built[row["code"]] = upsert(Area, {"code": row["code"]}, {
                 "name": row["name"],
                 "level": row["level"],
@@ -85,6 +87,10 @@ class FrameworkBuilder:
                 "population": int(row["population"]) if row.get("population") else None,
                 "imd_rank": int(row["imd_rank"]) if row.get("imd_rank") else None,
                 "imd_decile": int(row["imd_decile"]) if row.get("imd_decile") else None,
+                "deprivation_domains": {k: v for k, v in profile.items()
+                                        if not k.startswith("aged_")} or None,
+                "age_bands": {k: v for k, v in profile.items() if k.startswith("aged_")}
+                or None,
             })
         self.tick("places")
         return built

@@ -42,6 +42,13 @@ class DemoSources:
             return list(csv.DictReader(handle))
 
     @cached_property
+    def lsoa_profiles(self) -> dict[str, dict]:
+        """Each LSOA's IMD 2019 domain ranks and its population by broad age."""
+        with (self.directory / "lsoa_profile.csv").open(newline="", encoding="utf-8") as handle:
+            return {row.pop("code"): {k: int(v) for k, v in row.items()}
+                    for row in csv.DictReader(handle)}
+
+    @cached_property
     def boundaries(self) -> dict[str, dict]:
         shapes: dict[str, dict] = {}
         for path in sorted((self.directory / "boundaries").glob("*.geojson")):

@@ -20,8 +20,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import polars as pl
 from django.db import transaction
 
+from joinedup.core import priorities
 from joinedup.common.querysets import manages_framework
 from joinedup.history.recording import recorded_as
 from joinedup.localities.models import ResidentPriority
@@ -166,3 +168,31 @@ def save(rows: list[dict], *, person, reason: str, illustrative: bool = False) -
             if outcomes:
                 found.outcomes.set(outcomes)
     return len(rows)
+
+
+def ranked_for(area_ids=None) -> list[dict]:
+    """Residents' priorities ranked per area and consultation (``core.priorities``), each
+    group with its area, consultation, sample size and issues; every area when None."""
+    found = ResidentPriority.objects.select_related("area")
+    if area_ids is not None:
+        found = found.filter(area_id__in=area_ids)
+    rows = list(found.values_list("pk", "area__code", "area__name", "consultation", "issue",
+                                  "count", "sample_size", "source", "collected_on"))
+    if not rows:
+        return []
+    frame = pl.DataFrame(rows, orient="row", schema={
+        "pk": pl.Int64, "area": pl.String, "area_name": pl.String, "consultation": pl.String,
+        "issue": pl.String, "count": pl.Int64, "sample_size": pl.Int64, "source": pl.String,
+        "collected_on": pl.Date})
+    groups: list[dict] = []
+    for row in priorities.ranked(frame).iter_rows(named=True):
+        if not groups or (groups[-1]["area"], groups[-1]["consultation"]) != (
+                row["area"], row["consultation"]):
+            groups.append({"area": row["area"], "area_name": row["area_name"],
+                           "consultation": row["consultation"], "source": row["source"],
+                           "sample_size": row["sample_size"],
+                           "collected_on": row["collected_on"], "issues": []})
+        row["share_text"] = (f"{row['share']:.0%} ± {row['margin_of_error'] * 100:.1f} points"
+                             if row["share"] is not None else "")
+        groups[-1]["issues"].append(row)
+    return groups

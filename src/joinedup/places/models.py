@@ -59,6 +59,14 @@ class Area(ChangeRecorded):
         null=True, blank=True, verbose_name="IMD 2019 decile",
         help_text="1 is the most deprived tenth of English LSOAs.",
     )
+    deprivation_domains = models.JSONField(
+        null=True, blank=True, help_text="For an LSOA: its rank among English LSOAs on each "
+        "domain of the IMD 2019 (1 is most deprived), by domain.",
+    )
+    age_bands = models.JSONField(
+        null=True, blank=True, help_text="For an LSOA: usual residents by broad age (ONS "
+        "mid-2020 estimates): aged_0_15, aged_16_64 and aged_65_plus.",
+    )
 
     objects = AreaQuerySet.as_manager()
 

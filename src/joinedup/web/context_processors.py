@@ -9,7 +9,7 @@ NAVIGATION = [
     ("Overview", "partnership:overview", ("partnership",)),
     ("Themes", "strategy:themes", ("strategy:theme",)),
     ("Indicators", "strategy:indicators", ("strategy:indicator",)),
-    ("Areas", "places:areas", ("places",)),
+    ("Areas", "places:areas", ("places", "localities")),
 ]
 #: Shown only to people who are signed in: the quarterly cycle is partnership business.
 SIGNED_IN_NAVIGATION = [

@@ -34,4 +34,6 @@ strategy_urls = ([
 places_urls = ([
     path("", places.areas, name="areas"),
     path("<str:code>/", places.area, name="area"),
+    path("<str:code>/profile/", places.profile, name="profile"),
+    path("<str:code>/profile.pdf", places.profile_pdf, name="profile-pdf"),
 ], "places")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from joinedup.places.maps import map_for
+from joinedup.reports import profile_export, profiles
 from joinedup.places.models import LEVEL_RANK, Area, Level
 from joinedup.common import charts
 from joinedup.returns.models import DataValue
@@ -92,3 +94,20 @@ def _map_label(area, layers) -> str:
         text += f", shaded by {pieces[0].parent.get_level_display().lower()}"
     return text + ". The areas are listed beneath the map."
 
+
+
+def profile(request, code):
+    """The locality profile of any area, at any level (``reports.profiles``)."""
+    area = get_object_or_404(Area.objects.visible_to(request.user).select_related("parent"),
+                             code=code)
+    return render(request, "places/profile.html",
+                  {"profile": profiles.profile(area, request.user)})
+
+
+def profile_pdf(request, code):
+    area = get_object_or_404(Area.objects.visible_to(request.user).select_related("parent"),
+                             code=code)
+    data = profile_export.pdf_file(profiles.profile(area, request.user), request.user)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="profile-{area.code}.pdf"'
+    return response
