@@ -2,7 +2,8 @@
 
 ``joinedup demo`` builds the demonstration partnership, ``joinedup serve`` serves the site,
 ``joinedup assess`` assesses the partnership (or, given ``--values``, any export file, with
-no database), ``joinedup allocate`` splits a pot across areas by need from a file (no
+no database), ``joinedup allocate`` splits a pot across areas by need from a file and
+``joinedup impact`` measures an operation's impact on its target areas from files (no
 database either), and every Django command (``migrate``, ``createsuperuser`` …) works the same
 way.
 """
@@ -25,6 +26,11 @@ def main(argv: list[str] | None = None) -> None:
         from joinedup.resources.filecli import main as allocate_file
 
         raise SystemExit(allocate_file(args[1:]))
+    if args[:1] == ["impact"]:
+        # Measuring an operation's impact from files needs no database either.
+        from joinedup.localities.impact_file import main as impact_file
+
+        raise SystemExit(impact_file(args[1:]))
     if args and not args[0].startswith("-"):
         # Commands read as words: `joinedup import-values` runs the import_values command.
         args = [args[0].replace("-", "_"), *args[1:]]
