@@ -27,7 +27,8 @@ def test_a_survey_is_imported_and_ranked_with_its_sample():
     before = ResidentPriority.objects.count()
     result = import_priorities_file(data.encode(), "felling.csv", person=person("cllr.east"))
     assert (result.problems, result.saved) == ([], 2)
-    saved = ResidentPriority.objects.get(issue="Anti-social behaviour", area__code=FELLING)
+    saved = ResidentPriority.objects.get(issue="Anti-social behaviour", area__code=FELLING,
+                                         consultation="Felling survey 2009")
     assert (saved.source, saved.count, saved.sample_size, saved.entered_by.username) == (
         "survey", 212, 540, "cllr.east")
     assert ResidentPriority.objects.count() == before + 2

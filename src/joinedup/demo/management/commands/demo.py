@@ -17,13 +17,14 @@ from joinedup.demo.figures import build_targets, build_values, record_area_level
 from joinedup.demo.meetings import build_cycles, build_meetings
 from joinedup.demo.plans import build_plans
 from joinedup.demo.resources import build_resources
+from joinedup.demo.localities import build_localities
 from joinedup.demo.risks import build_risks
 from joinedup.demo.rounds import build_rounds
 from joinedup.demo.sources import DemoSources
 from joinedup.history.recording import recorded_as
 
 STEPS = ["places", "partners", "bodies", "people", "strategy", "figures", "targets",
-         "rounds", "resources", "risks", "assessment", "plans"]
+         "rounds", "resources", "risks", "assessment", "plans", "localities"]
 
 
 class Command(BaseCommand):
@@ -80,6 +81,9 @@ class Command(BaseCommand):
             tick("assessment")
             plans = build_plans(timezone.now())
             tick("plans")
+            with transaction.atomic():
+                places = build_localities(timezone.now())
+            tick("localities")
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo partnership ready in {elapsed:.1f} s: {len(indicators)} indicators, "
@@ -89,7 +93,9 @@ class Command(BaseCommand):
             f"{len(rounds)} collection rounds expecting {sum(rounds.values())} returns; "
             f"{money['lines']:,} budget lines in {money['streams']} funding streams and "
             f"{money['pools']} pooled budget, {money['scenarios']} allocation scenarios; "
-            f"{register['risks']} risks on the register; {plans['plans']} delivery plans."
+            f"{register['risks']} risks on the register; {plans['plans']} delivery plans; "
+            f"{places['forums']} forums' chosen outcomes and {places['priorities']} residents' "
+            "priorities."
         )
         self.stdout.write("\nSign in as any of these demonstration people:")
         for person in sources.catalogue["person"]:
