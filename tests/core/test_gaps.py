@@ -376,3 +376,119 @@ def test_gateshead_wards_most_deprived_tenth_share(real_inputs, demo_sources):
     # Higher where deprivation is higher, so least-deprived-end minus most-deprived-end < 0.
     assert row["sii"] == pytest.approx(-56.28242820706494)
     assert row["reason"] is None
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Narrowing judged by SPC on each gap's size
+
+def spc_reference(rows: list[dict]) -> dict[tuple, dict]:
+    """Each series on its own: its points charted alone by assess_spc, the last point's
+    variation mapped to narrowing, and numpy's least-squares slope of |gap| on years."""
+    import numpy as np
+
+    from joinedup.core.spc import assess_spc
+
+    series: dict[tuple, list[tuple]] = defaultdict(list)
+    for row in rows:
+        for measure in GAP_MEASURES:
+            gap = row[measure]
+            if gap is not None and not math.isnan(gap):
+                series[(row["indicator"], row["level"], measure)].append(
+                    (row["period_start"], row["period"], gap))
+    result = {}
+    words = {"improvement": "narrowing", "concern": "widening", "common_cause": "no_change"}
+    for key, points in series.items():
+        points.sort()
+        alone = pl.DataFrame({"s": ["x"] * len(points), "period_start": [p[0] for p in points],
+                              "period": [p[1] for p in points],
+                              "value": [abs(p[2]) for p in points], "polarity": "down"})
+        last = assess_spc(alone, keys=("s",), order=("period_start", "period")).row(
+            -1, named=True)
+        years = np.array([(p[0] - date(1970, 1, 1)).days / 365.25 for p in points])
+        sizes = np.array([abs(p[2]) for p in points])
+        per_year = None
+        if len(points) >= 2 and sizes.mean() > 0:
+            per_year = float(np.polyfit(years, sizes, 1)[0] / sizes.mean())
+        result[key] = {"periods": len(points), "latest_period": points[-1][1],
+                       "variation": last["variation"], "upper": last["spc_upper"],
+                       "narrowing": words[last["variation"]] if len(points) >= 2 else None,
+                       "widening_per_year": per_year}
+    return result
+
+
+@st.composite
+def long_gap_histories(draw):
+    rows = []
+    gap = st.one_of(st.none(), st.just(0.0), st.floats(-100, 100, allow_nan=False),
+                    *[st.sampled_from([4.0, 4.5, 5.0, 5.5, 6.0, 20.0])] * 3)
+    for indicator in ("I1", "I2"):
+        for level in ("ward", "lsoa"):
+            years = draw(st.lists(st.integers(1995, 2024), max_size=16, unique=True))
+            for year in years:
+                rows.append({"indicator": indicator, "level": level, "period": str(year),
+                             "period_start": date(year, 4, 1),
+                             **{m: draw(gap) for m in GAP_MEASURES}})
+    return rows
+
+
+@settings(max_examples=100, deadline=None)
+@given(long_gap_histories())
+def test_gap_spc_trends_equal_each_series_charted_alone(rows):
+    from joinedup.core.gaps import gap_spc, gap_spc_trends
+
+    gaps = pl.DataFrame(rows, schema={"indicator": pl.Utf8, "level": pl.Utf8,
+                                      "period": pl.Utf8, "period_start": pl.Date,
+                                      **{m: pl.Float64 for m in GAP_MEASURES}})
+    trends = gap_spc_trends(gap_spc(gaps))
+    expected = spc_reference(rows)
+    assert trends.height == len(expected)
+    for row in trends.iter_rows(named=True):
+        want = expected[(row["indicator"], row["level"], row["measure"])]
+        assert row["periods"] == want["periods"]
+        assert row["latest_period"] == want["latest_period"]
+        assert row["variation"] == want["variation"]
+        assert row["narrowing"] == want["narrowing"]
+        assert close(row["upper"], want["upper"])
+        assert (row["widening_per_year"] is None) == (want["widening_per_year"] is None)
+        if want["widening_per_year"] is not None:
+            assert math.isclose(row["widening_per_year"], want["widening_per_year"],
+                                rel_tol=1e-9, abs_tol=1e-12)
+        assert (row["reason"] is None) == (want["periods"] >= 2)
+
+
+def spc_example(sizes: list[float]) -> dict:
+    from joinedup.core.gaps import gap_spc, gap_spc_trends
+
+    n = len(sizes)
+    gaps = pl.DataFrame({
+        "indicator": ["LE"] * n, "level": ["ward"] * n,
+        "period": [str(2000 + i) for i in range(n)],
+        "period_start": [date(2000 + i, 4, 1) for i in range(n)],
+        "range": [None] * n, "iqr_gap": [None] * n, "quintile_gap": [None] * n,
+        "sii": sizes}, schema_overrides={m: pl.Float64 for m in GAP_MEASURES})
+    trends = gap_spc_trends(gap_spc(gaps))
+    return trends.filter(pl.col("measure") == "sii").row(0, named=True)
+
+
+def test_spc_judges_the_size_of_the_gap():
+    # Twelve steady years, then a jump far above the upper limit: widening.
+    # Sizes 5, 5.2, 4.8, … : mean of the twelve and the jump = 71/13; moving ranges
+    # average 0.3 before the jump, so the limit is far below 9.
+    steady = [5.0, 5.2, 4.8, 5.1, 4.9, 5.0, 5.2, 4.8, 5.1, 4.9, 5.0, 5.0]
+    jump = spc_example([*steady, 9.0])
+    assert (jump["variation"], jump["narrowing"]) == ("concern", "widening")
+    assert jump["trial_limits"] is False
+    # The same jump below zero, read as a size: −9 is as wide as 9.
+    assert spc_example([*steady, -9.0])["narrowing"] == "widening"
+    # Seven falling sizes in a row (a trend on the low side): narrowing.
+    falling = spc_example([5.0, 5.2, 4.8, 5.1, 4.9, 4.7, 4.5, 4.3, 4.1, 3.9, 3.7])
+    assert (falling["variation"], falling["narrowing"]) == ("improvement", "narrowing")
+    assert falling["trial_limits"] is True  # 11 points
+    # Noise about a level: no change. Its speed is the fitted slope over the mean size:
+    # years 0..3 (365.25-day years from 1 April), sizes 5, 5.2, 4.8, 5 → slope −0.04/yr
+    # in days' years, mean 5.
+    flat = spc_example([5.0, 5.2, 4.8, 5.0])
+    assert flat["narrowing"] == "no_change"
+    assert flat["widening_per_year"] == pytest.approx(-0.04 / 5, rel=1e-2)
+    one = spc_example([5.0])
+    assert one["narrowing"] is None and one["reason"] == "only one period (2000) has this gap"

@@ -42,24 +42,14 @@ Most deprived quintile and the rest
     ``rest_mean`` are weighted means; ``quintile_gap`` = deprived − rest. If the most
     deprived area is so large that its midpoint is beyond 0.2, there is no quintile gap.
 
-Slope index of inequality (SII)
-    As Public Health England / OHID define it (PHE, "Technical Guide: Calculating the
-    slope index of inequality"; Fingertips methodology; PHEindicatormethods ``phe_sii``),
-    after Low & Low, "Measuring the gap: quantifying and comparing local health
-    inequalities", J Public Health 2004;26:388-395: a least-squares line of value on
-    relative rank, weighted by population (PHE fit y·√a on √a and b·√a, where a is the
-    population share and b the relative rank, which is the same weighted fit). The SII
-    is the fitted value at rank 1 minus the fitted value at rank 0, i.e. the slope.
-
-    Sign: SII = (least deprived end) − (most deprived end). This is PHE's convention:
-    Fingertips reports the SII in life expectancy as a positive number of years, because
-    the least deprived live longer. For an indicator that is higher where deprivation is
-    higher (e.g. the share of neighbourhoods in the most deprived 10%), the SII is
-    negative. The sign says nothing about good or bad; polarity does that.
-
-    No confidence limits: PHE's come from simulating each area's value from its standard
-    error (100,000 draws) and refitting, which needs standard errors this frame does not
-    carry. A regression-residual interval would be a different method, so there is none.
+Slope and relative indices of inequality (SII, RII)
+    The population-weighted least-squares line of value on relative rank, as Public
+    Health England / OHID define it; the method, the RII's orientation and the
+    intervals are in ``core.inequality``. SII = (least deprived end) − (most deprived
+    end), PHE's sign: Fingertips reports the SII in life expectancy as a positive number
+    of years. For an indicator that is higher where deprivation is higher (e.g. the share
+    of neighbourhoods in the most deprived 10%) the SII is negative and the RII below 1.
+    The sign says nothing about good or bad; polarity does that.
 
 Narrowing (``gap_trends``)
     Each gap's size is its absolute value. The latest period with that gap is compared
@@ -70,12 +60,29 @@ Narrowing (``gap_trends``)
     ``min_relative_change`` × the baseline size (default 1%, as direction of travel uses
     without confidence limits) is ``narrowing`` or ``widening``; anything else is
     ``no_change``. A gap whose sign flips (the gradient reverses) is flagged ``reversed``.
+
+Narrowing judged by SPC (``gap_spc`` and ``gap_spc_trends``)
+    Each gap measure's size |gap| over the periods is one series, charted as an XmR
+    chart by ``core.spc`` (NHS England "Making Data Count": the same limits, rules,
+    screening, baseline and rebasing as every other series) with polarity ``down``,
+    since a smaller gap is better. The judgement is the variation icon's: the latest
+    point showing special-cause improvement (any rule, low side) means ``narrowing``,
+    special-cause concern (high side) ``widening``, common cause ``no_change``. A
+    single period gives no judgement; fewer than 12 are trial limits, and the output
+    says so. Speed, for ranking: ``widening_per_year`` is the least-squares slope of
+    |gap| against time in years (period starts), divided by the mean |gap| over the
+    periods, i.e. how much the gap grows each year as a share of its usual size; it is
+    unit-free, so indicators in different units can be ranked together.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
+
+from joinedup.core.inequality import INDEX_COLUMNS, regression_indices
+from joinedup.core.parameters import SPCParameters
+from joinedup.core.spc import assess_spc
 
 GAP_MEASURES = ("range", "iqr_gap", "quintile_gap", "sii")
 NARROWING = ("narrowing", "widening", "no_change")
@@ -86,11 +93,12 @@ GROUP_ORDER = ["indicator", "level", "period_start", "period"]
 VALUE_COLUMNS = ["indicator", "area", "period", "period_start", "value"]
 AREA_COLUMNS = ["area", "level", "deprivation_rank", "population"]
 STATISTICS = ["min", "max", "range", "q1", "q3", "iqr_gap", "deprived_areas",
-              "deprived_quintile_mean", "rest_mean", "quintile_gap", "sii"]
+              "deprived_quintile_mean", "rest_mean", "quintile_gap", *INDEX_COLUMNS]
 TREND_KEYS = ["indicator", "level", "measure"]
 
 
-def area_gaps(values: pl.DataFrame, areas: pl.DataFrame, *, min_areas: int = 3) -> pl.DataFrame:
+def area_gaps(values: pl.DataFrame, areas: pl.DataFrame, *, min_areas: int = 3,
+              confidence: float = 0.95) -> pl.DataFrame:
     """The gaps between the areas of each level, for every indicator × period.
 
     ``values``: ``indicator``, ``area``, ``period``, ``period_start`` and ``value``, with
@@ -98,7 +106,8 @@ def area_gaps(values: pl.DataFrame, areas: pl.DataFrame, *, min_areas: int = 3) 
     ``deprivation_rank`` (1 = most deprived; any consistent ranking) and ``population``
     (null allowed). Returns one row per indicator × period × level holding any value:
     ``areas``, ``weighting``, the statistics, and ``reason`` when some are null. The
-    methods are in the module docstring.
+    methods are in the module docstring and, for the SII and RII and their
+    ``confidence`` intervals, in ``core.inequality``.
     """
     if min_areas < 3:
         raise ValueError(f"min_areas must be at least 3 (quartiles and a slope need 3), "
@@ -110,7 +119,9 @@ def area_gaps(values: pl.DataFrame, areas: pl.DataFrame, *, min_areas: int = 3) 
         pl.col("value").is_not_null() & pl.col("value").is_not_nan()
         & pl.col("deprivation_rank").is_not_null() & pl.col("deprivation_rank").is_not_nan())
     ranked = _relative_ranks(usable)
-    statistics = _group_statistics(ranked).join(_quartiles(ranked), on="group")
+    statistics = (_group_statistics(ranked).join(_quartiles(ranked), on="group")
+                  .join(regression_indices(ranked, confidence=confidence).drop("areas"),
+                        on="group"))
     gaps = (keys.join(statistics, on=GROUP_KEYS, how="left", nulls_equal=True)
             .with_columns(pl.col("areas").fill_null(0).cast(pl.Int64)))
     return _explain(gaps, min_areas).sort(GROUP_ORDER).select(
@@ -166,6 +177,65 @@ def gap_trends(gaps: pl.DataFrame, *, min_relative_change: float = 0.01) -> pl.D
     ).sort(TREND_KEYS).select(
         *TREND_KEYS, "periods", "baseline_period", "baseline_gap", "latest_period",
         "latest_gap", "change", "relative_change", "narrowing", "reversed", "reason")
+
+
+def gap_spc(gaps: pl.DataFrame, parameters: SPCParameters = SPCParameters(), *,
+            measures=GAP_MEASURES) -> pl.DataFrame:
+    """The XmR chart of each gap's size: one row per indicator × level × measure × period.
+
+    ``gaps`` is ``area_gaps``' output. Returns the keys, ``period``, ``period_start``,
+    ``gap``, ``size`` (|gap|) and ``core.spc``'s columns (``spc_mean`` … ``variation``,
+    ``spc_trial_limits``), for the periods in which the gap is known.
+    """
+    _require(gaps, ["indicator", "level", "period", "period_start", *measures], "gaps")
+    long = (gaps.unpivot(index=["indicator", "level", "period", "period_start"],
+                         on=list(measures), variable_name="measure", value_name="gap")
+            .with_columns(pl.col("gap").cast(pl.Float64))
+            .filter(pl.col("gap").is_not_null() & pl.col("gap").is_not_nan())
+            .with_columns(size=pl.col("gap").abs(), value=pl.col("gap").abs(),
+                          polarity=pl.lit("down")))
+    charted = assess_spc(long, parameters, keys=TREND_KEYS, order=("period_start", "period"))
+    return charted.drop("value", "polarity", "assurance").sort(*TREND_KEYS, "period_start",
+                                                                "period")
+
+
+def gap_spc_trends(points: pl.DataFrame) -> pl.DataFrame:
+    """Whether each gap is narrowing, by SPC: one row per indicator × level × measure.
+
+    ``points`` is ``gap_spc``' output. Returns ``periods``, the latest period, gap and
+    size, its chart's mean and limits, ``variation`` and ``spc_trial_limits``,
+    ``narrowing`` (``NARROWING``; null with a ``reason`` for a single period) and
+    ``widening_per_year`` (see the module docstring).
+    """
+    years = (pl.col("period_start").cast(pl.Date).cast(pl.Int32) / 365.25)
+    trends = points.sort(*TREND_KEYS, "period_start", "period").group_by(
+        TREND_KEYS, maintain_order=True).agg(
+        periods=pl.len().cast(pl.Int64),
+        latest_period=pl.col("period").last(),
+        latest_gap=pl.col("gap").last(),
+        latest_size=pl.col("size").last(),
+        mean=pl.col("spc_mean").last(),
+        lower=pl.col("spc_lower").last(),
+        upper=pl.col("spc_upper").last(),
+        variation=pl.col("variation").last(),
+        trial_limits=pl.col("spc_trial_limits").last(),
+        mean_size=pl.col("size").mean(),
+        slope=pl.cov(years, pl.col("size")) / years.var(),
+    )
+    compared = pl.col("periods") >= 2
+    return trends.with_columns(
+        narrowing=pl.when(~compared).then(None)
+        .when(pl.col("variation") == "improvement").then(pl.lit("narrowing"))
+        .when(pl.col("variation") == "concern").then(pl.lit("widening"))
+        .otherwise(pl.lit("no_change")).cast(pl.Enum(NARROWING)),
+        widening_per_year=pl.when(compared & (pl.col("mean_size") > 0))
+        .then(pl.col("slope") / pl.col("mean_size")),
+        reason=pl.when(~compared).then(
+            pl.format("only one period ({}) has this gap", pl.col("latest_period"))),
+    ).sort(TREND_KEYS).select(
+        *TREND_KEYS, "periods", "latest_period", "latest_gap", "latest_size", "mean",
+        "lower", "upper", "variation", "trial_limits", "narrowing", "widening_per_year",
+        "reason")
 
 
 def _require(frame: pl.DataFrame, columns: list[str], name: str) -> None:
@@ -224,8 +294,8 @@ def _relative_ranks(usable: pl.DataFrame) -> pl.DataFrame:
 
 
 def _group_statistics(ranked: pl.DataFrame) -> pl.DataFrame:
-    """Range, quintile means and the population-weighted least-squares slope, per group."""
-    w, x, y = pl.col("weight"), pl.col("relative_rank"), pl.col("value")
+    """Range and quintile means, per group."""
+    w, y = pl.col("weight"), pl.col("value")
     deprived = pl.col("deprived")
 
     def weighted_mean(expression: pl.Expr, where: pl.Expr | None = None) -> pl.Expr:
@@ -233,13 +303,7 @@ def _group_statistics(ranked: pl.DataFrame) -> pl.DataFrame:
         values = expression if where is None else expression.filter(where)
         return (weights * values).sum() / weights.sum()
 
-    # Centre first, then sum the cross-products: the two-pass form keeps the slope
-    # accurate when values are large and close together.
-    centred = ranked.with_columns(
-        dx=x - weighted_mean(x).over("group"),
-        dy=y - weighted_mean(y).over("group"),
-    )
-    return centred.group_by("group", *GROUP_KEYS).agg(
+    return ranked.group_by("group", *GROUP_KEYS).agg(
         areas=pl.len(),
         weighting=pl.when(pl.col("by_population").first()).then(pl.lit("population"))
         .otherwise(pl.lit("equal")),
@@ -248,14 +312,9 @@ def _group_statistics(ranked: pl.DataFrame) -> pl.DataFrame:
         deprived_areas=deprived.sum().cast(pl.Int64),
         deprived_quintile_mean=weighted_mean(y, deprived),
         rest_mean=weighted_mean(y, ~deprived),
-        bands=pl.col("deprivation_rank").n_unique(),
-        sxy=(w * pl.col("dx") * pl.col("dy")).sum(),
-        sxx=(w * pl.col("dx") ** 2).sum(),
     ).with_columns(
         range=pl.col("max") - pl.col("min"),
         quintile_gap=pl.col("deprived_quintile_mean") - pl.col("rest_mean"),
-        # fitted(1) - fitted(0) of a straight line is its slope
-        sii=pl.when(pl.col("bands") >= 2).then(pl.col("sxy") / pl.col("sxx")),
     )
 
 
@@ -297,7 +356,7 @@ def _explain(gaps: pl.DataFrame, min_areas: int) -> pl.DataFrame:
     return gaps.with_columns(
         *[pl.when(~too_few).then(pl.col(c)).alias(c)
           for c in ["weighting", "min", "max", "range", "q1", "q3", "iqr_gap",
-                    "deprived_areas", "sii"]],
+                    "deprived_areas", *INDEX_COLUMNS]],
         *[pl.when(~too_few & ~no_deprived).then(pl.col(c)).alias(c) for c in quintile],
         reason=reason,
     )

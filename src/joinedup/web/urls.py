@@ -4,6 +4,7 @@
 from django.urls import path
 
 from joinedup.web.views import account, meetings, partnership, places, plans, reports, strategy
+from joinedup.web.views import gaps
 
 account_urls = ([
     path("sign-in/", account.SignInView.as_view(), name="sign-in"),
@@ -27,6 +28,8 @@ strategy_urls = ([
     path("themes/<slug:slug>/", strategy.theme, name="theme"),
     path("indicators/", strategy.indicators, name="indicators"),
     path("indicators/<slug:slug>/", strategy.indicator, name="indicator"),
+    path("indicators/<slug:slug>/gap/", gaps.indicator_gap, name="indicator-gap"),
+    path("gaps/", gaps.widening_gaps, name="gaps"),
     path("plans/", plans.plans, name="plans"),
     path("plans/<int:pk>/", plans.plan, name="plan"),
 ], "strategy")

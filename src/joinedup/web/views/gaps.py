@@ -1,0 +1,70 @@
+"""Narrowing the gap: an indicator's gaps between wards or LSOAs, and the partnership's
+ranking of where gaps are widening fastest. The figures come from
+``assessment.gaps``; this module only lays them out."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from joinedup.assessment import gaps as gap_figures
+from joinedup.common import charts
+from joinedup.places.models import Level
+from joinedup.strategy.models import Indicator
+
+MEASURE_NAMES = {
+    "quintile_gap": "Most deprived fifth − the rest",
+    "sii": "Slope index of inequality",
+    "range": "Range (highest − lowest)",
+    "iqr_gap": "Inter-quartile gap",
+}
+CHARTED_MEASURE = "sii"
+
+
+def indicator_gap(request, slug):
+    indicator = get_object_or_404(
+        Indicator.objects.visible_to(request.user).select_related("outcome__theme"), slug=slug)
+    levels = gap_figures.levels_with_values(indicator)
+    level = request.GET.get("level") or (levels[0] if levels else "ward")
+    if level not in gap_figures.PAGE_LEVELS:
+        raise Http404("No such level")
+    figures = gap_figures.level_gaps(indicator, level)
+    level_name = Level(level).label
+    context = {
+        "indicator": indicator,
+        "level": level,
+        "level_name": level_name,
+        "other_levels": [(other, Level(other).label) for other in levels if other != level],
+        "figures": figures,
+        "latest": figures.latest,
+        "trends": [{"measure": measure, "name": name, "trend": figures.trends[measure]}
+                   for measure, name in MEASURE_NAMES.items() if measure in figures.trends],
+        "chart": _chart(indicator, level_name, figures.points.get(CHARTED_MEASURE, [])),
+    }
+    return render(request, "strategy/gap.html", context)
+
+
+def widening_gaps(request):
+    rows = gap_figures.widening_ranking(Indicator.objects.visible_to(request.user))
+    for row in rows:
+        row["level_name"] = Level(row["level"]).label
+    return render(request, "strategy/gaps.html", {"rows": rows})
+
+
+def _chart(indicator, level_name: str, points: list[dict]):
+    if len(points) < 2:
+        return None
+    spec = charts.spc_chart(
+        [{"start": p["period_start"].isoformat(), "period": p["period"], "value": p["size"],
+          "variation": p["variation"], "outlier": False, "mean": p["spc_mean"],
+          "lower": p["spc_lower"], "upper": p["spc_upper"],
+          "lower_2sigma": p["spc_lower_2sigma"], "upper_2sigma": p["spc_upper_2sigma"]}
+         for p in points],
+        unit=f"Size of the SII ({indicator.unit})")
+    specials = sum(1 for p in points if p["variation"] != "common_cause")
+    label = (f"Statistical process control chart of the size of the slope index of "
+             f"inequality of {indicator.title} between {level_name.lower()}s: "
+             f"{len(points)} periods, the mean and process limits; {specials} "
+             f"point{'s' if specials != 1 else ''} show special cause variation. "
+             "The figures are in the table below.")
+    return charts.render_svg(spec, label=label)
