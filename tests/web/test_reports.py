@@ -272,3 +272,28 @@ def test_a_remedial_plans_overdue_action_is_listed_in_its_layers_report(client_a
             f"{exception.period}: Audit the referral letters ({action.lead.display_name}; due "
             "31 March 2020; planned).") in shown
     assert "7 actions overdue in Active and Healthy Gateshead Partnership's layer." in shown
+
+
+def test_a_forums_report_shows_its_chosen_outcomes_for_its_wards_against_the_district(
+        client_as):
+    from joinedup.localities.models import AreaPriority
+    from joinedup.places.models import Area
+
+    chosen = list(AreaPriority.objects.filter(forum__slug="east-area-forum"))
+    assert len(chosen) == 5
+    page = client_as("officer").get("/bodies/east-area-forum/report/")
+    shown = text(page)
+    assert "The outcomes the forum chose" in shown
+    assert all(choice.outcome.title in shown for choice in chosen)
+    district = Assessment.objects.filter(
+        indicator__outcome__in=[c.outcome for c in chosen], area__code="E08000037",
+        is_latest=True).order_by("indicator__code").first()
+    indicator = district.indicator
+    wards = list(Area.objects.filter(parent__code="GSP-LOC-EAST").order_by("name"))
+    html = page.content.decode()
+    slug = indicator.code.lower().replace(" ", "-")
+    table = html[html.index(f'data-testid="forum-outcome-{slug}"'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>', table)
+    assert rows == [w.name for w in wards] + ["Gateshead"]
+    assert f"<td class=\"govuk-table__cell\">{district.period}</td>" in table

@@ -26,6 +26,7 @@ from joinedup.exceptions.models import IndicatorException
 from joinedup.exceptions.pages import charts_version, mark_charts
 from joinedup.partnership.models import Body
 from joinedup.reports.finance import finance_slot
+from joinedup.reports.forum_outcomes import forum_outcomes
 from joinedup.reports.risks import risk_slot
 from joinedup.reports.layers import (
     BOARD_KINDS,
@@ -179,5 +180,6 @@ def report(request, slug):
         "management_group": management_group(body, user) if is_board else None,
         "finance": finance_slot(user) if is_board else None,
         "risks": risk_slot(user, body=None if is_board else body),
+        "forum_outcomes": forum_outcomes(body, user) if body.kind == "area_forum" else None,
     }
     return render(request, "partnership/report.html", context)
