@@ -113,10 +113,12 @@ def unexpected(request, exc):
 def _mount() -> None:
     from joinedup.assessment.api import router as assessments
     from joinedup.exceptions.api import router as exceptions
+    from joinedup.localities.api import router as places
     from joinedup.partnership.api import router as meetings
     from joinedup.places.api import router as areas
     from joinedup.returns.api import rounds, values
     from joinedup.reports.api import router as packs
+    from joinedup.reports.profile_api import router as profiles
     from joinedup.resources.api import router as resources
     from joinedup.risks.api import router as risks
     from joinedup.strategy.api import router as indicators
@@ -132,6 +134,8 @@ def _mount() -> None:
     api.add_router("/packs", packs, tags=["Packs"])
     api.add_router("/resources", resources, tags=["Resources"])
     api.add_router("/risks", risks, tags=["Risks"])
+    api.add_router("/places", places, tags=["Places"])
+    api.add_router("/profiles", profiles, tags=["Places"])
     api.add_router("/plans", plans, tags=["Delivery plans"])
 
 
