@@ -111,6 +111,7 @@ def unexpected(request, exc):
 
 
 def _mount() -> None:
+    from joinedup.api.maps import router as maps
     from joinedup.assessment.api import router as assessments
     from joinedup.exceptions.api import router as exceptions
     from joinedup.localities.api import router as places
@@ -125,6 +126,7 @@ def _mount() -> None:
     from joinedup.strategy.plan_api import router as plans
 
     api.add_router("/indicators", indicators, tags=["Indicators"])
+    api.add_router("/areas/maps", maps, tags=["Areas"])
     api.add_router("/areas", areas, tags=["Areas"])
     api.add_router("/values", values, tags=["Figures"])
     api.add_router("/rounds", rounds, tags=["Collection rounds"])

@@ -5,6 +5,7 @@ from django.urls import path
 
 from joinedup.web.views import account, meetings, partnership, places, plans, reports, strategy
 from joinedup.web.views import gaps
+from joinedup.web.views import maps
 
 account_urls = ([
     path("sign-in/", account.SignInView.as_view(), name="sign-in"),
@@ -30,6 +31,7 @@ strategy_urls = ([
     path("indicators/<slug:slug>/", strategy.indicator, name="indicator"),
     path("indicators/<slug:slug>/gap/", gaps.indicator_gap, name="indicator-gap"),
     path("gaps/", gaps.widening_gaps, name="gaps"),
+    path("indicators/<slug:slug>/map/", maps.indicator_map, name="indicator-map"),
     path("plans/", plans.plans, name="plans"),
     path("plans/<int:pk>/", plans.plan, name="plan"),
 ], "strategy")
