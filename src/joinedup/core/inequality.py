@@ -22,8 +22,9 @@ Relative index of inequality (RII)
     deprived (x = 1). That is this module's orientation too, so the RII reads with the
     SII: above 1 when the SII is positive (e.g. life expectancy), below 1 when negative.
     Some authors (e.g. Mackenbach & Kunst) put the most deprived end on top; we follow
-    PHE because the SII does. There is no RII when Y₀ is zero, to within rounding
-    (|Y₀| ≤ 1e-12 × the larger of |Y₀| and |Y₁|): a ratio to rounding noise is noise.
+    PHE because the SII does. There is no RII when Y₀ is zero or as good as zero
+    (|Y₀| ≤ 1e-6 × the larger of |Y₀| and |Y₁|): a ratio to a fitted end a millionth the
+    size of the other carries the fit's rounding, magnified a million times.
 
 Confidence intervals (95% by default)
     PHE simulate each area's value from its standard error and refit 100,000 times.
@@ -57,7 +58,7 @@ from scipy import special
 
 INDEX_COLUMNS = ["fitted_most_deprived", "fitted_least_deprived", "sii", "sii_lower",
                  "sii_upper", "rii", "rii_lower", "rii_upper"]
-ROUNDING = 1e-12  # a fitted end this small beside the other is zero
+ROUNDING = 1e-6  # a fitted end this small beside the other is taken as zero
 
 
 def regression_indices(ranked: pl.DataFrame, *, confidence: float = 0.95) -> pl.DataFrame:

@@ -47,7 +47,7 @@ def reference_indices(x: list[float], y: list[float], w: list[float],
     y0, y1 = intercept, intercept + slope
     result = dict(empty, fitted_most_deprived=y0, fitted_least_deprived=y1, sii=slope,
                   sii_lower=sii_lower, sii_upper=sii_upper)
-    if abs(y0) <= 1e-12 * max(abs(y0), abs(y1)):  # zero to within rounding: no ratio
+    if abs(y0) <= 1e-6 * max(abs(y0), abs(y1)):  # as good as zero: no ratio
         return result
     result["rii"] = y1 / y0
     cov = np.asarray(fit.cov_params())
