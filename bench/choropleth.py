@@ -28,12 +28,11 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import write_section  # noqa: E402
+from results import demo_partnership, write_section  # noqa: E402
 
 GOAL_MS = 300.0
 WARM_UP = 3
@@ -55,17 +54,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--database-url")
     options = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="joinedup-map-bench-")
-    os.environ.update({"SECRET_KEY": "bench", "JOINEDUP_DATA_DIR": folder,
-                       "DJANGO_SETTINGS_MODULE": "joinedup.settings"})
-    if options.database_url:
-        os.environ["DATABASE_URL"] = options.database_url
-    import django
-
-    django.setup()
+    demo_partnership("map-bench", options.database_url)
     import vl_convert
     from django.core.cache import cache
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
@@ -74,7 +65,6 @@ def main() -> None:
     from joinedup.returns.models import DataValue
     from joinedup.strategy.models import Indicator
 
-    call_command("demo", "--quiet", verbosity=0)
     warm_up()
     client = Client(HTTP_HOST="127.0.0.1")
     indicator = Indicator.objects.select_related("outcome__theme__strategy__area").get(

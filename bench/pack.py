@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import write_section  # noqa: E402
+from results import demo_partnership, write_section  # noqa: E402
 
 GOAL_S = 15.0
 
@@ -47,16 +47,8 @@ def main() -> None:
                         help="how many red exceptions the setup escalates to the Board")
     parser.add_argument("--database-url")
     options = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="joinedup-pack-")
-    os.environ.update({"SECRET_KEY": "bench", "JOINEDUP_DATA_DIR": folder,
-                       "DJANGO_SETTINGS_MODULE": "joinedup.settings"})
-    if options.database_url:
-        os.environ["DATABASE_URL"] = options.database_url
-    import django
-
-    django.setup()
+    demo_partnership("pack", options.database_url)
     from django.core.cache import cache
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
@@ -64,7 +56,6 @@ def main() -> None:
     from joinedup.partnership.models import Body, Meeting, Person
     from joinedup.reports import building, formats
 
-    call_command("demo", "--quiet", verbosity=0)
     officer = Person.objects.get(username="officer")
     escalated = triage_a_handful(officer, options.escalate)
     board = Body.objects.get(slug="gsp-board")

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import write_section  # noqa: E402
+from results import demo_partnership, write_section  # noqa: E402
 
 GOAL_S = 5.0
 
@@ -53,16 +53,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database-url")
     options = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="joinedup-plan-bench-")
-    os.environ.update({"SECRET_KEY": "bench", "JOINEDUP_DATA_DIR": folder,
-                       "DJANGO_SETTINGS_MODULE": "joinedup.settings"})
-    if options.database_url:
-        os.environ["DATABASE_URL"] = options.database_url
-    import django
-
-    django.setup()
+    folder = demo_partnership("plan-bench", options.database_url)
     from django.core.cache import cache
-    from django.core.management import call_command
     from django.db import connection
 
     from joinedup.common.charts import warm_up
@@ -71,7 +63,6 @@ def main() -> None:
     from joinedup.risks.plan_facts import indicators_of
     from joinedup.strategy.delivery import DeliveryPlan
 
-    call_command("demo", "--quiet", verbosity=0)
     viewer = PartnershipView()
     printed: list[str] = []
     real_print = formats.print_pdf

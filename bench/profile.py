@@ -26,12 +26,11 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import write_section  # noqa: E402
+from results import demo_partnership, write_section  # noqa: E402
 
 GOAL_MS = 200.0
 WARM_UP = 3
@@ -51,22 +50,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--database-url")
     options = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="joinedup-profile-bench-")
-    os.environ.update({"SECRET_KEY": "bench", "JOINEDUP_DATA_DIR": folder,
-                       "DJANGO_SETTINGS_MODULE": "joinedup.settings"})
-    if options.database_url:
-        os.environ["DATABASE_URL"] = options.database_url
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    demo_partnership("profile-bench", options.database_url)
     from django.db import connection
     from django.test import Client
 
     from joinedup.common.charts import warm_up
     from joinedup.partnership.models import Person
 
-    call_command("demo", "--quiet", verbosity=0)
     warm_up()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(Person.objects.get(username="officer"))

@@ -23,3 +23,23 @@ def write_section(title: str, body: str, path: Path = RESULTS) -> None:
     else:
         text = text.rstrip() + "\n\n" + section
     path.write_text(text)
+
+
+def demo_partnership(prefix: str, database_url: str | None = None) -> str:
+    """Set Django up on a new data folder (SQLite there, or the database at
+    ``database_url``) and build the demo partnership in it; the folder."""
+    import os
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix=f"joinedup-{prefix}-")
+    os.environ.update({"SECRET_KEY": "bench", "JOINEDUP_DATA_DIR": folder,
+                       "DJANGO_SETTINGS_MODULE": "joinedup.settings"})
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("demo", "--quiet", verbosity=0)
+    return folder
