@@ -130,3 +130,21 @@ def test_unknown_periods_and_levels_are_not_found(client):
     assert client.get(WARD_MAP, {"period": "2001"}).status_code == 404
     assert client.get(WARD_MAP, {"level": "county"}).status_code == 404
     assert client.get("/indicators/hw-02/map/").status_code == 404
+
+
+def test_a_missing_map_says_why_and_offers_none_it_does_not_have(client):
+    answer = client.get("/indicators/hw-02/map/")
+    page = answer.content.decode()
+    assert answer.status_code == 404
+    assert "No map of year 6 children with excess weight by wards" in page
+    assert 'data-testid="no-map"' in page
+    assert "There is a map by" not in page
+    assert 'href="/indicators/hw-02/"' in page
+
+
+def test_a_missing_lsoa_map_points_to_the_ward_map_there_is(client):
+    answer = client.get("/indicators/ec-06/map/", {"level": "lsoa"})
+    page = answer.content.decode()
+    assert answer.status_code == 404
+    assert ('There is a map by <a class="govuk-link" href="/indicators/ec-06/map/?level=ward">'
+            'ward</a>.') in page

@@ -3,7 +3,6 @@ district, in classes, with the same figures in a table."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from joinedup.core.choropleth import DEFAULT_CLASSES, FEWEST_CLASSES, METHODS, MOST_CLASSES
@@ -41,7 +40,18 @@ def indicator_map(request, slug):
                                  level=level, period=request.GET.get("period"),
                                  method=method, k=k)
     except choropleth.NoMap as reason:
-        raise Http404(str(reason)) from None
+        # Not found, but said so: which map is missing, why, and the ones there are.
+        others = []
+        for other, name in choropleth.LEVELS.items():
+            try:
+                choropleth.build(indicator, mappable_figures(indicator, request.user),
+                                 level=other)
+            except choropleth.NoMap:
+                continue
+            others.append((other, name))
+        return render(request, "strategy/indicator_no_map.html", {
+            "indicator": indicator, "reason": str(reason), "others": others,
+            "level_name": choropleth.LEVELS.get(level, level)}, status=404)
     return render(request, "strategy/indicator_map.html", {
         "indicator": indicator,
         "map": drawn,
