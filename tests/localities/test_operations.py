@@ -106,3 +106,23 @@ def test_a_restricted_operation_is_seen_only_by_its_lead_body_and_the_officer(co
     assert [client_as(p).get(url).status_code for p in ("officer", "police", "pct",
                                                          "theme_lead")] == [200, 200, 404, 404]
     assert made.title not in client_as("pct").get("/places/").content.decode()
+
+
+def test_a_priority_shows_its_outcomes_and_the_operations_the_reader_may_see(counted,
+                                                                             client_as):
+    from joinedup.localities.models import ResidentPriority
+
+    made = operation(counted, restricted=True)
+    issue = ResidentPriority.objects.get(area__code="E05001076", issue="Anti-social behaviour",
+                                         consultation="East Gateshead residents' survey 2009")
+    issue.outcomes.set([Outcome.objects.get(title="Fewer violent crimes")])
+    made.issues.set([issue])
+    url = "/places/priorities/?area=E05001076"
+    seen = client_as("police").get(url).content.decode()
+    row = seen[seen.index("Anti-social behaviour"):]
+    row = row[:row.index("</tr>")]
+    assert "Fewer violent crimes; " in row
+    assert f'href="/places/operations/{made.slug}/">{made.title}</a>' in row
+    hidden = client_as("pct").get(url).content.decode()
+    assert made.title not in hidden
+    assert made.title not in client_as("pct").get("/areas/E05001076/profile/").content.decode()

@@ -68,6 +68,9 @@ class IssueOut(Schema):
     count: int
     share: float | None = Field(description="Of those who answered a survey; else empty.")
     margin_of_error: float | None = Field(description="95%, normal approximation.")
+    outcomes: list[str] = Field(description="The outcomes it is linked to, by title.")
+    operations: list[str] = Field(description="The slugs of the operations that took it "
+                                  "up, which the caller may see.")
 
 
 class PriorityGroupOut(Schema):
@@ -197,9 +200,11 @@ def list_priorities(request, query: Query[PriorityQuery]):
             return Status(422, invalid("The request is not valid: see area.", [
                 {"row": None, "column": "area", "severity": "error",
                  "message": f"there is no area {query.area!r}"}]))
-    return [{**group, "issues": [{k: finite(v) if isinstance(v, float) else v
-                                  for k, v in row.items()} for row in group["issues"]]}
-            for group in ranked_for([area.pk] if area else None)]
+    return [{**group, "issues": [{**{k: finite(v) if isinstance(v, float) else v
+                                     for k, v in row.items()},
+                                  "operations": [slug for _, slug in row["operations"]]}
+                                 for row in group["issues"]]}
+            for group in ranked_for([area.pk] if area else None, request.auth)]
 
 
 def _operation_item(found: Operation) -> dict:

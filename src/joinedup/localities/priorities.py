@@ -18,6 +18,7 @@ inside the forum's area.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -26,7 +27,7 @@ from django.db import transaction
 from joinedup.core import priorities
 from joinedup.common.querysets import manages_framework
 from joinedup.history.recording import recorded_as
-from joinedup.localities.models import ResidentPriority
+from joinedup.localities.models import Operation, ResidentPriority
 from joinedup.places.models import Area
 from joinedup.returns.columns import Layout
 from joinedup.returns.files import read_table
@@ -170,9 +171,11 @@ def save(rows: list[dict], *, person, reason: str, illustrative: bool = False) -
     return len(rows)
 
 
-def ranked_for(area_ids=None) -> list[dict]:
+def ranked_for(area_ids=None, user=None) -> list[dict]:
     """Residents' priorities ranked per area and consultation (``core.priorities``), each
-    group with its area, consultation, sample size and issues; every area when None."""
+    group with its area, consultation, sample size and issues; every area when None. Each
+    issue carries the outcomes it is linked to, and the operations that took it up which
+    ``user`` may see."""
     found = ResidentPriority.objects.select_related("area")
     if area_ids is not None:
         found = found.filter(area_id__in=area_ids)
@@ -184,8 +187,17 @@ def ranked_for(area_ids=None) -> list[dict]:
         "pk": pl.Int64, "area": pl.String, "area_name": pl.String, "consultation": pl.String,
         "issue": pl.String, "count": pl.Int64, "sample_size": pl.Int64, "source": pl.String,
         "collected_on": pl.Date})
+    pks = [row[0] for row in rows]
+    outcomes, operations = defaultdict(list), defaultdict(list)
+    for pk, title in ResidentPriority.outcomes.through.objects.filter(
+            residentpriority_id__in=pks).values_list("residentpriority_id", "outcome__title"):
+        outcomes[pk].append(title)
+    for pk, title, slug in (Operation.objects.visible_to(user).filter(issues__in=pks)
+                            .values_list("issues", "title", "slug").order_by("-starts")):
+        operations[pk].append((title, slug))
     groups: list[dict] = []
     for row in priorities.ranked(frame).iter_rows(named=True):
+        row["outcomes"], row["operations"] = outcomes[row["pk"]], operations[row["pk"]]
         if not groups or (groups[-1]["area"], groups[-1]["consultation"]) != (
                 row["area"], row["consultation"]):
             groups.append({"area": row["area"], "area_name": row["area_name"],

@@ -82,7 +82,7 @@ def forum(request, slug: str):
         "chosen": AreaPriority.objects.filter(forum=found).select_related("outcome__theme",
                                                                           "chosen_by"),
         "areas": areas,
-        "ranked": resident.ranked_for([a.pk for a in areas]) if areas else [],
+        "ranked": resident.ranked_for([a.pk for a in areas], request.user) if areas else [],
     })
 
 
@@ -117,7 +117,7 @@ def priorities(request):
                 return redirect(f"{request.path}?saved=1")
     area_code = request.GET.get("area", "")
     shown = Area.objects.filter(code=area_code).first() if area_code else None
-    ranked = resident.ranked_for([shown.pk] if shown else None)
+    ranked = resident.ranked_for([shown.pk] if shown else None, request.user)
     return render(request, "localities/priorities.html", {
         "upload": upload, "meeting": meeting, "result": outcome, "ranked": ranked,
         "shown": shown, "saved": request.GET.get("saved", ""),

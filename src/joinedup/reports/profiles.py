@@ -96,7 +96,7 @@ def profile(area: Area, user) -> Profile:
     found.chosen = list(AreaPriority.objects.visible_to(user)
                         .filter(forum__area_id__in={*covering, *within})
                         .select_related("forum", "outcome__theme"))
-    found.priorities = ranked_for(within)
+    found.priorities = ranked_for(within, user)
     found.operations = list(Operation.objects.visible_to(user)
                             .filter(target_areas__in=within).distinct().select_related("lead"))
     return found
