@@ -90,6 +90,7 @@ def test_a_priority_raised_at_a_meeting_is_entered(forum_chair):
         "forum_meeting", 14, None, felling)
     page = forum_chair.get(f"/places/priorities/?area={felling}").content.decode()
     assert "Speeding on Sunderland Road" in page
+    assert "Felling: East Area Forum, 12 March 2009</caption>" in page
 
 
 def test_a_file_with_a_wrong_row_is_refused_on_the_page_and_nothing_saved(forum_chair):

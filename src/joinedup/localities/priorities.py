@@ -203,8 +203,15 @@ def ranked_for(area_ids=None, user=None) -> list[dict]:
             groups.append({"area": row["area"], "area_name": row["area_name"],
                            "consultation": row["consultation"], "source": row["source"],
                            "sample_size": row["sample_size"],
-                           "collected_on": row["collected_on"], "issues": []})
+                           "collected_on": row["collected_on"], "issues": [],
+                           "when": _when(row["consultation"], row["collected_on"])})
         row["share_text"] = (f"{row['share']:.0%} ± {row['margin_of_error'] * 100:.1f} points"
                              if row["share"] is not None else "")
         groups[-1]["issues"].append(row)
     return groups
+
+
+def _when(consultation: str, day: dt.date) -> str:
+    """The date to give beside a consultation's name, unless its name gives it already."""
+    said = f"{day.day} {day:%B %Y}"
+    return "" if said in consultation else said
