@@ -98,6 +98,15 @@ def invalid(detail: str, problems: list[dict]) -> dict:
     return {"detail": detail, "problems": problems}
 
 
+def refused_by_rule(messages: list[str], column: str = "") -> dict:
+    """The body of a 422 for a rule's refusal: each reason a problem, the one reason (or
+    how many there are) as the detail."""
+    detail = (messages[0] if len(messages) == 1
+              else f"There are {len(messages)} problems: see problems.")
+    return invalid(detail, [{"row": None, "column": column, "message": message,
+                             "severity": "error"} for message in messages])
+
+
 #: Error answers every read may give.
 READ_ERRORS = {401: Error, 422: Invalid}
 #: … and reads of one thing, which may not exist (or not be visible).

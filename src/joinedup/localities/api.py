@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 
 from joinedup.common.api import (
     DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS, Body, Code, Page, PageQuery, finite, invalid,
-    page, text,
+    page, refused_by_rule, text,
 )
 from joinedup.localities import choosing, impact
 from joinedup.localities.models import AreaPriority, Operation
@@ -178,11 +178,7 @@ def choose_forum_outcomes(request, slug: Code, body: ChoicesIn):
     except PermissionDenied as refused:
         return Status(403, {"detail": str(refused)})
     except ValidationError as refused:
-        messages = refused.messages
-        return Status(422, invalid(messages[0] if len(messages) == 1 else
-                                   f"There are {len(messages)} problems: see problems.",
-                                   [{"row": None, "column": "outcomes", "message": m,
-                                     "severity": "error"} for m in messages]))
+        return Status(422, refused_by_rule(refused.messages, "outcomes"))
     return _forum_item(forum)
 
 

@@ -53,19 +53,9 @@ def areas_for(person) -> set[int] | None:
     """The areas ``person`` may enter priorities for; None for every area."""
     if manages_framework(person):
         return None
-    parents = dict(Area.objects.values_list("pk", "parent_id"))
-    roots = set(Area.objects.filter(bodies__kind="area_forum",
-                                    bodies__memberships__person=person)
-                .values_list("pk", flat=True))
-    found = set()
-    for area in parents:
-        node = area
-        while node is not None:
-            if node in roots:
-                found.add(area)
-                break
-            node = parents.get(node)
-    return found
+    return Area.objects.within(Area.objects.filter(
+        bodies__kind="area_forum", bodies__memberships__person=person)
+        .values_list("pk", flat=True))
 
 
 def _whole_number(text, row: int, column: str, name: str, problems: list) -> int | None:

@@ -27,6 +27,19 @@ LEVEL_RANK = {level.value: rank for rank, level in enumerate(Level)}
 
 
 class AreaQuerySet(RestrictedQuerySet):
+    def within(self, root_ids) -> set[int]:
+        """The ids of the areas at or below any of ``root_ids``, at any depth."""
+        roots = set(root_ids)
+        parents = dict(self.values_list("pk", "parent_id"))
+        found = set()
+        for pk in parents:
+            node = pk
+            while node is not None and node not in roots:
+                node = parents.get(node)
+            if node is not None:
+                found.add(pk)
+        return found
+
     def in_tree_order(self):
         return sorted(self, key=lambda a: (LEVEL_RANK[a.level], a.name))
 

@@ -69,15 +69,7 @@ class Profile:
 
 def inside(area: Area) -> list[int]:
     """The area and every area inside it, at any depth."""
-    parents = dict(Area.objects.values_list("pk", "parent_id"))
-    found = []
-    for pk in parents:
-        node = pk
-        while node is not None and node != area.pk:
-            node = parents.get(node)
-        if node == area.pk:
-            found.append(pk)
-    return found
+    return sorted(Area.objects.within([area.pk]))
 
 
 def profile(area: Area, user) -> Profile:

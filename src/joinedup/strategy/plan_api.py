@@ -25,6 +25,7 @@ from ninja.errors import HttpError
 
 from joinedup.common.api import (
     DETAIL_ERRORS, MAX_ID, READ_ERRORS, WRITE_ERRORS, Code, invalid, page,
+    refused_by_rule,
 )
 from joinedup.partnership.api_auth import OPTIONAL_TOKEN, READ, WRITE
 from joinedup.partnership.models import Body
@@ -71,11 +72,7 @@ def _problem(column: str, message: str) -> Status:
 
 def _refused(messages: list[str]) -> Status:
     """A 422 listing each reason the rule gives."""
-    detail = (messages[0] if len(messages) == 1
-              else f"There are {len(messages)} problems: see problems.")
-    return Status(422, invalid(detail, [
-        {"row": None, "column": "", "message": message, "severity": "error"}
-        for message in messages]))
+    return Status(422, refused_by_rule(messages))
 
 
 def _by_the_rules(work):
