@@ -68,8 +68,9 @@ def test_a_missing_column_and_an_unreadable_file_are_explained():
         (1, "collected_on", "this column is missing"),
         (1, "count", "this column is missing")]
     result = import_priorities_file(b"%PDF-1.4 ...", "survey.pdf", person=person("officer"))
-    assert result.saved == 0 and len(result.problems) == 1
-    assert "PDF" in result.problems[0].message
+    assert (result.saved, [(p.row, p.column, p.message) for p in result.problems]) == (0, [
+        (0, "", "This file is a PDF document, not a returns file. Send a CSV file (.csv) or "
+                "an Excel workbook (.xlsx).")])
 
 
 def test_importing_again_replaces_the_count():
