@@ -190,6 +190,24 @@ def iod_share(data: Path, code: str, spec: dict, hoods: Neighbourhoods) -> list[
     return out
 
 
+def police_uk(data: Path, code: str, spec: dict, hoods: Neighbourhoods) -> list[dict]:
+    """Monthly counts of one crime type (police.uk) for each Gateshead LSOA, with nought
+    where police.uk lists no record, and for the district."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    months = set()
+    for r in read_csv(data / "crime/policeuk_northumbria" / spec["file"]):
+        months.add(r["month"])
+        if r["local_authority"] == "Gateshead" and r["crime_type"] == spec["crime_type"]:
+            counts[r["lsoa_code"], r["month"]] += int(r["count"])
+    out = []
+    for month in sorted(months):
+        for lsoa in hoods.gateshead_lsoas:
+            out.append(row(code, lsoa, month, counts[lsoa, month]))
+        out.append(row(code, HOME, month,
+                       sum(counts[lsoa, month] for lsoa in hoods.gateshead_lsoas)))
+    return out
+
+
 def population(data: Path, code: str, spec: dict, hoods: Neighbourhoods) -> list[dict]:
     out = []
     for area, lsoas in hoods.groups().items():
@@ -314,6 +332,8 @@ def main(argv: list[str]) -> None:
             rows = readers[spec["kind"]](data, indicator["code"], spec)
         elif spec["kind"] == "iod_share":
             rows = iod_share(data, indicator["code"], spec, hoods)
+        elif spec["kind"] == "police_uk":
+            rows = police_uk(data, indicator["code"], spec, hoods)
         else:
             rows = population(data, indicator["code"], spec, hoods)
         if not any(r["area"] == HOME or r["area"] == PFA[0] for r in rows):

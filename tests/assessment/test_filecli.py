@@ -85,8 +85,8 @@ def test_spc_options_change_the_figures(files):
                "--no-spc-screen", "--run-length", "6", cwd=files).returncode == 0
     default, changed = pl.read_csv(files / "d.csv"), pl.read_csv(files / "s.csv")
     trends = ((default["spc_signal"] == "trend").sum(), (changed["spc_signal"] == "trend").sum())
-    assert trends == (133, 268)
-    assert (default["spc_upper"] != changed["spc_upper"]).sum() == 810
+    assert trends == (133, 272)
+    assert (default["spc_upper"] != changed["spc_upper"]).sum() == 1354
     # NG 07 in E01008249, two equal figures, has limits only when nothing is screened
     assert (default["spc_upper"].null_count(), changed["spc_upper"].null_count()) == (244, 242)
     stored = json.loads((files / "s.csv.parameters.json").read_text())["parameters"]["spc"]

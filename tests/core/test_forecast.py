@@ -372,7 +372,7 @@ def test_intervals_widen_with_the_horizon(method):
 
 def test_80_percent_intervals_lie_inside_the_95_percent_ones():
     got = assess_forecast(real_frame()).filter(pl.col("forecast").is_not_null())
-    assert got.height == 198  # every series with at least 4 figures
+    assert got.height == 325  # every series with at least 4 figures
     assert got.select(pl.col("^forecast_(lower|upper).*$").null_count()).row(0) == (0, 0, 0, 0)
     assert (got["forecast_lower95"] <= got["forecast_lower80"]).all()
     assert (got["forecast_lower80"] <= got["forecast"]).all()
@@ -381,8 +381,8 @@ def test_80_percent_intervals_lie_inside_the_95_percent_ones():
     assert ((got["forecast_lower95"] < got["forecast_upper95"])
             | (got["forecast_lower95"] == got["forecast_upper95"])).all()
     p = got["p_meet_target"].drop_nulls()
-    # those of the 198 with a target and a polarity other than none
-    assert p.len() == 109 and ((p >= 0) & (p <= 1)).all()
+    # those of the 325 with a target and a polarity other than none
+    assert p.len() == 236 and ((p >= 0) & (p <= 1)).all()
 
 
 def test_no_polarity_or_no_target_gives_no_probability():
@@ -433,7 +433,7 @@ def test_forecast_panel_takes_polarity_as_words_or_signs():
     by_word = forecast_panel(panel, start, target, words, ForecastParameters())
     by_sign = forecast_panel(panel, start, target, signs, ForecastParameters())
     np.testing.assert_array_equal(by_word["p_meet_target"], by_sign["p_meet_target"])
-    assert np.isfinite(by_word["p_meet_target"]).sum() == 109
+    assert np.isfinite(by_word["p_meet_target"]).sum() == 236
     # The frame-level function is this, series by series.
     assessed = panel.keys.join(assess_forecast(frame), on=KEYS, how="left",
                                maintain_order="left")

@@ -152,7 +152,7 @@ def test_vectorised_equals_the_per_series_loop_on_real_data(demo_sources, method
 
 def test_real_data_has_outliers_and_each_reason(demo_sources):
     result = assess_outliers(demo_sources.values, OutlierParameters(min_points=3))
-    assert result["outlier"].sum() == 158
+    assert result["outlier"].sum() == 216
     # every demo row has a value, so "no value" never arises
     assert set(result["outlier_reason"].unique().to_list()) == {
         None, "too few points", "no spread in the other values"}

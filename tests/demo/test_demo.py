@@ -123,7 +123,7 @@ def test_the_partnership_has_its_layers_and_partners():
 
 
 def test_indicators_cover_the_themes_with_comparators():
-    assert Indicator.objects.count() == 51
+    assert Indicator.objects.count() == 52
     assert list(Theme.objects.filter(cross_cutting=True).values_list("slug", flat=True)) == [
         "narrowing-the-gap"]
     comparators = {"E08000024", "E08000023", "E08000021", "E92000001"}
@@ -131,16 +131,17 @@ def test_indicators_cover_the_themes_with_comparators():
         indicator.code for indicator in Indicator.objects.all()
         if comparators | {GATESHEAD} <= set(indicator.values.values_list("area__code", flat=True))
     ]
-    # all but seven: IL 01-05 and NG 03 are published for the four districts but not for
-    # England, and SC 02 for the police force area and England only
+    # all but eight: IL 01-05 and NG 03 are published for the four districts but not for
+    # England, SC 02 for the police force area and England only, and SC 04 for Gateshead
+    # and its LSOAs only
     assert len(with_all) == 44
 
 
 def test_targets_and_quarterly_milestones_are_illustrative():
     targets = Target.objects.all()
-    # a target for each of 46 indicators judged against one, and HW 02's reward target;
+    # a target for each of 47 indicators judged against one, and HW 02's reward target;
     # HW 02's own target is a stretch target carrying reward grant
-    assert targets.count() == 47
+    assert targets.count() == 48
     assert not targets.filter(illustrative=False).exists()
     rewards = Target.objects.filter(indicator__code="HW 02", kind=Target.Kind.REWARD)
     assert [(t.period, t.reward_grant) for t in rewards.order_by("period_start")] == [

@@ -68,7 +68,7 @@ def test_a_data_anomaly_goes_back_to_its_owner_and_closes_once_corrected(
     change = Change.objects.for_object(value).filter(after__state="returned").get()
     assert (change.actor, change.reason) == (
         "theme.lead", "The figure looks wrong; please check the source.")
-    assert IndicatorException.objects.count() == 53
+    assert IndicatorException.objects.count() == 57
 
 
 def test_corrected_figures_still_flagged_come_back_for_a_fresh_decision(

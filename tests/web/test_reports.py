@@ -95,15 +95,15 @@ def test_the_boards_summary_counts_what_the_demo_holds(client_as, person, triage
     gateshead = Assessment.objects.filter(indicator__in=calm, area__code="E08000037",
                                           is_latest=True)
     on_track = [a for a in gateshead if a.status == "green" or a.direction == "improving"]
-    # The Board member may see 48 indicators; 38 have exceptions, and the 10 others are
+    # The Board member may see 49 indicators; 39 have exceptions, and the 10 others are
     # judged by their latest figure for Gateshead.
-    assert (visible.count(), len(flagged), gateshead.count(), len(on_track)) == (48, 38, 10, 4)
-    # Of the 38, one is escalated (shown), one is handled by its theme partnership, one
-    # waits for a corrected figure, and 35 wait for the management group.
+    assert (visible.count(), len(flagged), gateshead.count(), len(on_track)) == (49, 39, 10, 4)
+    # Of the 39, one is escalated (shown), one is handled by its theme partnership, one
+    # waits for a corrected figure, and 36 wait for the management group.
     page = text(client_as("board").get(BOARD_REPORT))
     assert ("This report shows 1 indicator by exception. Not shown: 4 indicators on track or "
             "improving; 6 indicators off track but within tolerance, or with no target to "
-            "judge by; 35 indicators with exceptions waiting for the management group; "
+            "judge by; 36 indicators with exceptions waiting for the management group; "
             "1 indicator with performance issues handled by their theme partnership or "
             "forum; 1 indicator with figures sent back to their owners as data anomalies.") \
         in page
@@ -127,9 +127,9 @@ def test_the_management_group_sees_every_open_exception(client_as, person, triag
     response = client_as("steering").get("/bodies/steering-group/report/")
     open_ones = set(IndicatorException.objects.visible_to(person("steering"))
                     .filter(state="open").values_list("pk", flat=True))
-    # The demo's 53 exceptions, less NG 06's two (restricted to others than the council),
+    # The demo's 57 exceptions, less NG 06's two (restricted to others than the council),
     # and less the anomaly, now waiting for its corrected figure.
-    assert len(open_ones) == 50
+    assert len(open_ones) == 54
     assert triaged["anomaly"].pk not in open_ones
     assert shown(response) == open_ones
 
@@ -143,16 +143,21 @@ def test_an_area_forum_has_its_own_report(client_as, person):
     measured = set(Assessment.objects.filter(inside).values_list("indicator_id", flat=True))
     flagged = set(IndicatorException.objects.filter(indicator_id__in=measured)
                   .values_list("indicator_id", flat=True))
-    assert (len(measured), len(flagged)) == (5, 3)
+    assert (len(measured), len(flagged)) == (6, 4)
     response = client_as("board").get("/bodies/central-area-forum/report/")
     assert response.status_code == 200
-    assert shown(response) == set()
+    # Its own layer's exception: SC 04's unusual February 2019 figures in two of its LSOAs.
+    own = IndicatorException.objects.get(indicator__code="SC 04", period="2019-02",
+                                         layer__slug="central-area-forum")
+    assert sorted(own.flags.values_list("kind", "area__code")) == [
+        ("outlier", "E01008217"), ("outlier", "E01008218")]
+    assert shown(response) == {own.pk}
     page = text(response)
     assert ("Central Area Forum sees the exceptions flagged for the areas it covers "
             "(Central Gateshead)") in page
-    assert ("There are no exceptions for this report. Not shown: 2 indicators off track but "
-            "within tolerance, or with no target to judge by; 3 indicators with exceptions "
-            "waiting for the management group.") in page
+    assert ("This report shows 1 indicator by exception. Not shown: 2 indicators off track "
+            "but within tolerance, or with no target to judge by; 3 indicators with "
+            "exceptions waiting for the management group.") in page
 
 
 def test_a_period_narrows_the_report_and_says_so(client_as):
@@ -215,7 +220,7 @@ def test_the_boards_report_reads_in_few_queries(client_as, person, triaged,
 
 def test_a_long_report_leaves_its_charts_to_the_browser(client_as):
     response = client_as("officer").get("/bodies/steering-group/report/")
-    assert len(shown(response)) == 53
+    assert len(shown(response)) == 57
     content = response.content.decode()
     hw02 = exception(*ESCALATED)
     # Every exception's control chart is fetched from its own address, none drawn here.

@@ -1,6 +1,8 @@
 """The demonstration partnership's places, from ``localities.toml``: the outcomes three area
-forums chose (the other two have not chosen yet, as in a real first round), and residents'
-priorities from a survey of East Gateshead's wards and from a forum meeting.
+forums chose (the other two have not chosen yet, as in a real first round), residents'
+priorities from a survey of East Gateshead's wards and from a forum meeting, and an
+operation like Operation Goldfinch in Felling and Heworth, measured on the real police.uk
+counts of anti-social behaviour (indicator SC 04).
 
 Forums choose by the rule in ``localities.choosing``, as their chairs, so the history
 records each choice; priorities are saved as an import saves them. All of it is invented
@@ -11,16 +13,20 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from decimal import Decimal
 from importlib import resources as package_files
 
+from joinedup.demo.build import set_many, upsert
+from joinedup.history.recording import recorded_as
 from joinedup.localities.choosing import choose_outcomes
-from joinedup.localities.models import AreaPriority
+from joinedup.localities.models import AreaPriority, Commitment, Operation, ResidentPriority
 from joinedup.localities.priorities import save
-from joinedup.partnership.models import Body, Person
+from joinedup.partnership.models import Body, Organisation, Person
 from joinedup.places.models import Area
-from joinedup.strategy.models import Outcome
+from joinedup.strategy.models import Indicator, Outcome, PathwayAction
 
 REASON = "The demonstration partnership's residents' priorities, invented for the demo"
+OPERATIONS = "An invented operation, measured on real police.uk counts"
 
 
 def catalogue() -> dict:
@@ -53,4 +59,28 @@ def build_localities(now: dt.datetime) -> dict[str, int]:
                              "count": count, "sample_size": held.get("answered"),
                              "source": survey["source"]})
     save(rows, person=officer, reason=REASON, illustrative=True)
-    return {"forums": forums, "priorities": len(rows)}
+    with recorded_as(actor="demo builder", reason=OPERATIONS):
+        operations = [_operation(item, wards) for item in data.get("operation", [])]
+    return {"forums": forums, "priorities": len(rows), "operations": len(operations)}
+
+
+def _operation(item: dict, wards: dict[str, int]) -> Operation:
+    made = upsert(Operation, {"slug": item["slug"]}, {
+        "title": item["title"], "lead": Body.objects.get(slug=item["lead"]),
+        "summary": item["summary"], "starts": dt.date.fromisoformat(item["starts"]),
+        "ends": dt.date.fromisoformat(item["ends"]),
+        "follow_up": dt.date.fromisoformat(item["follow_up"]),
+        "measured_by": Indicator.objects.get(code=item["measured_by"]),
+        "illustrative": True})
+    set_many(made.target_areas, list(Area.objects.filter(code__in=item["targets"])))
+    set_many(made.issues, [ResidentPriority.objects.get(area_id=wards[ward], consultation=c,
+                                                        issue=issue)
+                           for ward, c, issue in item["issues"]])
+    set_many(made.actions, list(PathwayAction.objects.filter(title__in=item["actions"])))
+    for given in item["commitments"]:
+        upsert(Commitment, {"operation": made,
+                            "partner": Organisation.objects.get(slug=given["partner"])}, {
+            "officer_days": Decimal(str(given["officer_days"])),
+            "cash": Decimal(str(given["cash"])), "in_kind": given["in_kind"],
+            "in_kind_value": Decimal(str(given.get("in_kind_value", 0)))})
+    return made
