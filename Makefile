@@ -17,7 +17,11 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 
 export JOINEDUP_DATA_DIR := $(CURDIR)/$(DATA)
 
-.PHONY: run test install install-test assets demo serve test-sqlite test-postgres lint clean help
+# The two-tier demonstration (Warwickshire and two districts), in a database of its own.
+run-county:
+	$(MAKE) --no-print-directory run DATA=var/county DEMO_ARGS=--county
+
+.PHONY: run run-county test install install-test assets demo serve test-sqlite test-postgres lint clean help
 
 help:
 	@echo "make run    build the demo partnership on SQLite and serve it on http://$(HOST):$(PORT)/"
@@ -27,7 +31,7 @@ help:
 # reach it, and it stops both.
 run: install assets $(DATA)/secret_key
 	scripts/ensure-system-packages run
-	SECRET_KEY="$$(cat $(DATA)/secret_key)" $(BIN)/joinedup demo
+	SECRET_KEY="$$(cat $(DATA)/secret_key)" $(BIN)/joinedup demo $(DEMO_ARGS)
 	SECRET_KEY="$$(cat $(DATA)/secret_key)" $(BIN)/joinedup collectstatic --no-input --verbosity 0
 	SECRET_KEY="$$(cat $(DATA)/secret_key)" exec $(BIN)/joinedup serve --host $(HOST) --port $(PORT)
 

@@ -34,7 +34,7 @@ ENGLAND = "E92000001"
 REGION = ("E12000001", "North East")
 PFA = ("E23000007", "Northumbria")
 CSP = ("E22000244", "Gateshead community safety partnership")
-HEADLINE = set(DISTRICTS) | {ENGLAND}
+HEADLINE = frozenset(DISTRICTS) | {ENGLAND}
 # NHS trusts whose A&E departments serve each district, April 2016 to March 2019.
 TRUSTS = {"RR7": "E08000037", "RLN": "E08000024", "RE9": "E08000023", "RTD": "E08000021"}
 
@@ -63,10 +63,10 @@ def row(indicator, area, period, value, lower=None, upper=None, num=None, den=No
 
 # --- one reader per kind of series ------------------------------------------------------
 
-def fingertips(data: Path, code: str, spec: dict) -> list[dict]:
+def fingertips(data: Path, code: str, spec: dict, wanted: frozenset = HEADLINE) -> list[dict]:
     out = []
     for r in read_csv(data / "indicators/fingertips_tdl" / spec["file"]):
-        if r["area_code"] not in HEADLINE:
+        if r["area_code"] not in wanted:
             continue
         if "group" in spec and r.get("group") != spec["group"]:
             continue
@@ -76,8 +76,8 @@ def fingertips(data: Path, code: str, spec: dict) -> list[dict]:
     return out
 
 
-def ons_els(data: Path, code: str, spec: dict) -> list[dict]:
-    wanted = HEADLINE | {PFA[0]}
+def ons_els(data: Path, code: str, spec: dict,
+            wanted: frozenset = HEADLINE | {PFA[0]}) -> list[dict]:
     out = []
     for r in read_csv(data / "indicators/ons_els" / spec["file"]):
         if r["areacd"] not in wanted:
@@ -339,15 +339,20 @@ def main(argv: list[str]) -> None:
         if not any(r["area"] == HOME or r["area"] == PFA[0] for r in rows):
             raise SystemExit(f"{indicator['code']}: no figures for Gateshead in {spec}")
         values += rows
+    write_values(OUT / "values.csv", values)
+    write_areas(data, catalogue, hoods)
+    write_lsoa_profile(hoods)
+    print(f"{len(values)} values for {len(catalogue['indicator'])} indicators written to {OUT}")
+
+
+def write_values(path: Path, values: list[dict]) -> None:
+    """Write figures sorted by indicator, area and period, with numbers kept short."""
     values.sort(key=lambda r: (r["indicator"], r["area"], r["period"]))
-    with (OUT / "values.csv").open("w", newline="") as handle:
+    with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, VALUE_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for r in values:
             writer.writerow({k: ("" if v is None else _tidy(v)) for k, v in r.items()})
-    write_areas(data, catalogue, hoods)
-    write_lsoa_profile(hoods)
-    print(f"{len(values)} values for {len(catalogue['indicator'])} indicators written to {OUT}")
 
 
 def _tidy(value):

@@ -322,7 +322,7 @@ def test_a_plan_is_started_for_one_outcome_or_indicator_by_a_theme_partnership(a
         422, invalid("There are 2 problems: see problems.", "Give the plan a title.", both))
     assert problems(lead.post("/api/plans", {"title": "x", "lead": "steering-group",
                                              "outcome": WEIGHT})) == (422, invalid(
-        *["Steering Group is not a theme partnership: a theme partnership leads a delivery "
+        *["Steering Group is not a theme or district partnership: one of those leads a delivery "
           "plan."] * 2))
     assert DeliveryPlan.objects.count() == before
 
@@ -334,7 +334,7 @@ def test_only_another_theme_partnership_comments_while_the_plan_is_challenged(ap
     police = api("police")
     assert problems(police.post(f"{at}/comments", {"body": SAFER, "kind": "gap",
                                                    "text": "Ours"})) == (422, invalid(
-        *["Comments come from the other theme partnerships."] * 2))
+        *["Comments come from the other theme and district partnerships."] * 2))
     assert refused(police.post(f"{at}/comments", {"body": HEALTHY, "kind": "gap",
                                                   "text": "A gap"})) == (
         403, f"Only members of {HEALTHY_NAME} may comment in its name.")

@@ -86,11 +86,12 @@ def test_a_plan_is_not_agreed_while_a_challenge_comment_is_unanswered(plan, pers
     assert Change.objects.for_object(plan).filter(reason="Agreed after its challenge").exists()
 
 
-def test_only_other_theme_partnerships_comment_and_only_the_lead_agrees(plan, person):
+def test_only_other_theme_or_district_partnerships_comment_and_only_the_lead_agrees(plan, person):
     short_list(plan, "bau", "do_minimum", "other")
     plan.choice_reason = "Best effect for the money."
     planning.open_to_challenge(plan, person("theme_lead"))
-    with pytest.raises(ValidationError, match="other theme partnerships"):
+    with pytest.raises(ValidationError,
+                       match=r"^\[.Comments come from the other theme and district partnerships\..\]$"):
         planning.comment(plan, body=plan.lead, person=person("theme_lead"), kind="gap",
                          text="We forgot something.")
     with pytest.raises(PermissionDenied, match="Only members of Safer Gateshead"):
@@ -128,7 +129,8 @@ def test_a_plan_is_started_only_by_its_lead_for_one_outcome_or_indicator(person)
         planning.start_plan(person("theme_lead"), title="A plan",
                             lead=Body.objects.get(slug="steering-group"), outcome=outcome)
     assert refused.value.messages == [
-        "Steering Group is not a theme partnership: a theme partnership leads a delivery plan."]
+        "Steering Group is not a theme or district partnership: one of those leads a delivery "
+        "plan."]
     assert DeliveryPlan.objects.count() == before
 
 

@@ -258,7 +258,7 @@ def test_the_start_form_is_shown_only_to_those_who_may_start_a_plan(client_as, p
     assert start_form_leads(client_as("officer").get(plans)) == THEME_PARTNERSHIPS
     finance = client_as("finance")
     assert not any(planning.may_start(body, person("finance"))
-                   for body in Body.objects.filter(kind=planning.THEME_PARTNERSHIP))
+                   for body in Body.objects.filter(kind__in=planning.PLAN_LEADS))
     assert start_form_leads(finance.get(plans)) is None
     assert "Start a delivery plan" not in words(finance.get(plans))
     before = DeliveryPlan.objects.count()

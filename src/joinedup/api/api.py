@@ -119,6 +119,7 @@ def _mount() -> None:
     from joinedup.places.api import router as areas
     from joinedup.returns.api import rounds, values
     from joinedup.reports.api import router as packs
+    from joinedup.reports.contribution_api import router as contributions
     from joinedup.reports.profile_api import router as profiles
     from joinedup.resources.api import router as resources
     from joinedup.risks.api import router as risks
@@ -139,6 +140,7 @@ def _mount() -> None:
     api.add_router("/places", places, tags=["Places"])
     api.add_router("/profiles", profiles, tags=["Places"])
     api.add_router("/plans", plans, tags=["Delivery plans"])
+    api.add_router("/districts", contributions, tags=["Two tiers"])
 
 
 _mount()

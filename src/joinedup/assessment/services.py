@@ -19,14 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from joinedup.assessment.events import assessment_stored
 from joinedup.assessment.models import Assessment, AssessmentRun, Flag, Gap, GapTrend
 from joinedup.core.engine import assess
 from joinedup.core.flags import missing_returns, raise_flags
-from joinedup.core.gaps import area_gaps, gap_trends
+from joinedup.core.gaps import area_gaps, gap_figures, gap_trends
 from joinedup.core.parameters import AssessmentParameters
 from joinedup.core.periods import parse_period, parse_periods
 from joinedup.places.models import Area
@@ -56,21 +56,62 @@ def _with_periods(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(period_kind=read["kind"].cast(pl.String), period_label=read["label"])
 
 
-def frames_for(indicators, as_at_end=None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Values, polarity and targets (with milestones) of ``indicators`` as core frames."""
+VALUE_SCHEMA = {"indicator": pl.String, "area": pl.String, "period": pl.String,
+                "period_start": pl.Date, "period_end": pl.Date, "value": pl.Float64,
+                "lower_ci": pl.Float64, "upper_ci": pl.Float64, "numerator": pl.Float64,
+                "denominator": pl.Float64}
+
+
+def _approved_values(indicators, as_at_end=None, levels=None) -> pl.DataFrame:
     values = DataValue.objects.filter(indicator__in=indicators,
                                       state=DataValue.State.APPROVED)
     if as_at_end is not None:
         values = values.filter(period_end__lte=as_at_end)
+    if levels is not None:
+        values = values.filter(area__level__in=levels)
     value_rows = values.order_by("indicator__code", "area__code", "period_start").values_list(
         "indicator__code", "area__code", "period", "period_start", "period_end", "value",
         "lower_ci", "upper_ci", "numerator", "denominator")
-    value_frame = pl.DataFrame(
-        list(value_rows), orient="row",
-        schema={"indicator": pl.String, "area": pl.String, "period": pl.String,
-                "period_start": pl.Date, "period_end": pl.Date, "value": pl.Float64,
-                "lower_ci": pl.Float64, "upper_ci": pl.Float64, "numerator": pl.Float64,
-                "denominator": pl.Float64})
+    return pl.DataFrame(list(value_rows), orient="row", schema=VALUE_SCHEMA)
+
+
+def tracked_gap_values(indicators, as_at_end=None) -> pl.DataFrame:
+    """The figures of the indicators among ``indicators`` that track a gap: the size of
+    their source indicator's gap between areas (``core.gaps.gap_figures``), period by
+    period, within their strategy's area, from the source's approved figures."""
+    tracking = list(indicators.filter(gap_of__isnull=False).select_related(
+        "gap_of", "outcome__theme__strategy__area"))
+    if not tracking:
+        return pl.DataFrame(schema=VALUE_SCHEMA)
+    sources = Indicator.objects.filter(pk__in={i.gap_of_id for i in tracking})
+    values = _approved_values(sources, as_at_end, levels=GAP_LEVELS)
+    areas = deprivation_frame()
+    polarity = pl.DataFrame(list(sources.values_list("code", "polarity")), orient="row",
+                            schema={"indicator": pl.String, "polarity": pl.String})
+    gaps = (area_gaps(values.select("indicator", "area", "period", "period_start", "value")
+                      .join(polarity, on="indicator", how="left"), areas)
+            if values.height else pl.DataFrame())
+    tracked = pl.DataFrame(
+        [(i.code, i.gap_of.code, i.gap_level, i.gap_measure,
+          i.outcome.theme.strategy.area.code) for i in tracking], orient="row",
+        schema={"indicator": pl.String, "source": pl.String, "level": pl.String,
+                "measure": pl.String, "area": pl.String})
+    figures = gap_figures(gaps, tracked)
+    ends = values.select("period", "period_start", "period_end").unique(
+        ["period", "period_start"])
+    return (figures.join(ends, on=["period", "period_start"], how="left")
+            .with_columns(*(pl.lit(None, dtype=pl.Float64).alias(c) for c in
+                            ("lower_ci", "upper_ci", "numerator", "denominator")))
+            .select(list(VALUE_SCHEMA)))
+
+
+def frames_for(indicators, as_at_end=None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Values, polarity and targets (with milestones) of ``indicators`` as core frames.
+
+    An indicator that tracks a gap has no figures of its own: its values are the size of
+    its source's gap, computed here (``tracked_gap_values``)."""
+    value_frame = pl.concat([_approved_values(indicators, as_at_end),
+                             tracked_gap_values(indicators, as_at_end)])
     if value_frame.height:
         value_frame = _with_periods(value_frame)
     polarity = pl.DataFrame(list(indicators.values_list("code", "polarity")), orient="row",
@@ -103,7 +144,11 @@ class _Ids:
 
 
 def _covered(indicator: Indicator | None):
-    return Indicator.objects.filter(pk=indicator.pk) if indicator else Indicator.objects.all()
+    """What one run assesses: everything, or one indicator with the gaps tracked on it
+    (their figures change with its figures)."""
+    if indicator is None:
+        return Indicator.objects.all()
+    return Indicator.objects.filter(Q(pk=indicator.pk) | Q(gap_of=indicator))
 
 
 def run_assessment(*, indicator: Indicator | None = None, as_at_period: str | None = None,

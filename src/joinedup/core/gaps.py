@@ -238,6 +238,40 @@ def gap_spc_trends(points: pl.DataFrame) -> pl.DataFrame:
         "reason")
 
 
+GAP_FIGURE_MEASURES = ("quintile_gap", "sii")
+
+
+def gap_figures(gaps: pl.DataFrame, tracked: pl.DataFrame) -> pl.DataFrame:
+    """Figures of the indicators that track a gap, so a target can be set on a gap.
+
+    ``gaps``: rows of ``area_gaps``. ``tracked``: one row per tracking indicator, with
+    ``indicator`` (its code), ``source`` (the code of the indicator whose gap it tracks),
+    ``level``, ``measure`` (``quintile_gap`` or ``sii``) and ``area`` (the place the gap
+    is within, usually the partnership's). Returns ``indicator``, ``area``, ``period``,
+    ``period_start`` and ``value`` = |measure|, the gap's size as ``gap_trends`` and
+    ``gap_spc`` judge it, for every period in which the measure exists. A tracking
+    indicator's polarity is ``down``, so the engine's status, forecasts and flags
+    judge it against its targets as any other series ("narrow the gap to X by 2011").
+    """
+    _require(tracked, ["indicator", "source", "level", "measure", "area"], "tracked")
+    unknown = set(tracked["measure"].to_list()) - set(GAP_FIGURE_MEASURES)
+    if unknown:
+        raise ValueError(f"a tracked gap's measure must be one of {GAP_FIGURE_MEASURES}, "
+                         f"not {sorted(unknown)}")
+    schema = {"indicator": pl.String, "area": pl.String, "period": pl.String,
+              "period_start": pl.Date, "value": pl.Float64}
+    if tracked.height == 0 or gaps.height == 0:
+        return pl.DataFrame(schema=schema)
+    long = gaps.unpivot(index=["indicator", "level", "period", "period_start"],
+                        on=list(GAP_FIGURE_MEASURES), variable_name="measure",
+                        value_name="gap").rename({"indicator": "source"})
+    return (tracked.join(long, on=["source", "level", "measure"], how="inner")
+            .filter(pl.col("gap").is_not_null() & pl.col("gap").is_not_nan())
+            .select("indicator", "area", "period", "period_start",
+                    value=pl.col("gap").abs())
+            .sort("indicator", "period_start", "period").cast(schema))
+
+
 def _require(frame: pl.DataFrame, columns: list[str], name: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:

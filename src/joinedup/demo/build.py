@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.utils import timezone
 
+from joinedup.demo.figures import build_targets, build_values, record_area_levels
 from joinedup.demo.sources import DemoSources
 from joinedup.partnership.models import Body, Membership, Organisation, Person
 from joinedup.places.models import Area
@@ -160,21 +162,21 @@ class FrameworkBuilder:
         return group
 
     def strategy(self, areas, organisations, bodies) -> dict[str, Indicator]:
-        spec = self.catalogue["strategy"]
-        partnership = self.catalogue["partnership"]
-        strategy = upsert(Strategy, {"slug": spec["slug"]}, {
-            "name": spec["name"],
-            "kind": spec["kind"],
-            "starts": dt.date.fromisoformat(spec["starts"]),
-            "ends": dt.date.fromisoformat(spec["ends"]),
-            "area": areas[partnership["home_area"]],
-            "vision": spec.get("vision", ""),
-        })
-        set_many(strategy.comparators, [areas[c] for c in partnership["comparators"]])
+        """The partnership's strategy and, in a two-tier area, each district's beneath it;
+        then the themes (a theme names its district strategy, or belongs to the main one),
+        outcomes and indicators (a district indicator names the county outcome it feeds)."""
+        main = self._strategy(self.catalogue["strategy"], areas, bodies, parent=None,
+                              area=self.catalogue["partnership"]["home_area"],
+                              comparators=self.catalogue["partnership"]["comparators"])
+        strategies = {main.slug: main}
+        for spec in self.catalogue.get("district_strategy", []):
+            strategies[spec["slug"]] = self._strategy(
+                spec, areas, bodies, parent=main, area=spec["area"],
+                comparators=spec["comparators"])
         outcomes: dict[str, Outcome] = {}
         for order, item in enumerate(self.catalogue["theme"]):
             theme = upsert(Theme, {"slug": item["slug"]}, {
-                "strategy": strategy,
+                "strategy": strategies[item.get("strategy", main.slug)],
                 "name": item["name"],
                 "cross_cutting": item.get("cross_cutting", False),
                 "body": bodies[item["body"]],
@@ -190,6 +192,8 @@ class FrameworkBuilder:
             indicator = upsert(Indicator, {"code": item["code"]}, {
                 "slug": item["code"].lower().replace(" ", "-"),
                 "outcome": outcome,
+                "contributes_to": outcomes[item["contributes_to"]]
+                if "contributes_to" in item else None,
                 "title": item["title"],
                 "definition": item["definition"],
                 "unit": item["unit"],
@@ -211,9 +215,28 @@ class FrameworkBuilder:
         self.tick("strategy")
         return indicators
 
+    @staticmethod
+    def _strategy(spec: dict, areas, bodies, *, parent, area: str,
+                  comparators: list[str]) -> Strategy:
+        strategy = upsert(Strategy, {"slug": spec["slug"]}, {
+            "name": spec["name"],
+            "kind": spec["kind"],
+            "starts": dt.date.fromisoformat(spec["starts"]),
+            "ends": dt.date.fromisoformat(spec["ends"]),
+            "area": areas[area],
+            "vision": spec.get("vision", ""),
+            "parent": parent,
+            "body": bodies[spec["body"]] if "body" in spec else None,
+        })
+        set_many(strategy.comparators, [areas[c] for c in comparators])
+        return strategy
+
     def pathway(self, outcomes: dict[str, Outcome], organisations) -> int:
         """The pathway's dated actions (``pathway.toml``), with their owners' notes."""
-        with (self.sources.directory / "pathway.toml").open("rb") as handle:
+        path = self.sources.directory / "pathway.toml"
+        if not path.exists():
+            return 0
+        with path.open("rb") as handle:
             actions = tomllib.load(handle)["action"]
         people = {p.username: p for p in Person.objects.all()}
         for item in actions:
@@ -232,3 +255,39 @@ class FrameworkBuilder:
                 upsert(ProgressNote, {"action": action, "written_at": written},
                        {"note": note["text"], "written_by": people[note["by"]]})
         return len(actions)
+
+
+BUILT_FROM = "Demonstration partnership built from published data"
+
+
+@dataclass
+class Framework:
+    areas: dict[str, Area]
+    bodies: dict[str, Body]
+    people: dict[str, Person]
+    indicators: dict[str, Indicator]
+    counts: dict
+    targets: int
+
+    @property
+    def summary(self) -> str:
+        return (f"{len(self.indicators)} indicators, {len(self.areas)} areas, {self.targets} "
+                f"illustrative targets; values {self.counts['created']} added, "
+                f"{self.counts['changed']} changed, {self.counts['unchanged']} already up "
+                "to date")
+
+
+def build_framework(sources: DemoSources, tick: Callable[[str], None]) -> Framework:
+    """Places, partners, bodies, people, strategies, figures and targets, in that order."""
+    builder = FrameworkBuilder(sources, tick)
+    areas = builder.areas()
+    organisations = builder.organisations()
+    bodies = builder.bodies(areas)
+    people = builder.people(organisations, bodies)
+    indicators = builder.strategy(areas, organisations, bodies)
+    counts = build_values(sources.values, indicators, areas)
+    record_area_levels(sources.values, indicators, areas)
+    tick("figures")
+    targets = build_targets(sources.values, indicators, areas, sources.catalogue)
+    tick("targets")
+    return Framework(areas, bodies, people, indicators, counts, targets)

@@ -91,12 +91,13 @@ def improvement_rate(code: str) -> float:
 def build_targets(values: pl.DataFrame, indicators: dict[str, Indicator], areas,
                   catalogue: dict) -> int:
     """Upsert one illustrative target (with quarterly milestones) per judged indicator."""
-    home_codes = [catalogue["partnership"]["home_area"], "E23000007"]
+    also = catalogue["partnership"].get("also_targeted", [])
     count = 0
     for item in catalogue["indicator"]:
         indicator = indicators[item["code"]]
         if indicator.polarity == "none":
             continue
+        home_codes = [indicator.outcome.theme.strategy.area.code, *also]
         series = (
             values.filter(pl.col("indicator") == item["code"], pl.col("area").is_in(home_codes))
             .sort("period_start", "period_end")

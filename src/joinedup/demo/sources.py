@@ -14,6 +14,8 @@ import polars as pl
 from joinedup.core.periods import parse_periods
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+#: The two-tier demonstration: Warwickshire's county partnership and two districts.
+COUNTY_DIR = DATA_DIR / "warwickshire"
 VALUE_SCHEMA = {
     "indicator": pl.Utf8, "area": pl.Utf8, "period": pl.Utf8, "value": pl.Float64,
     "lower_ci": pl.Float64, "upper_ci": pl.Float64, "numerator": pl.Float64,
@@ -43,8 +45,12 @@ class DemoSources:
 
     @cached_property
     def lsoa_profiles(self) -> dict[str, dict]:
-        """Each LSOA's IMD 2019 domain ranks and its population by broad age."""
-        with (self.directory / "lsoa_profile.csv").open(newline="", encoding="utf-8") as handle:
+        """Each LSOA's IMD 2019 domain ranks and its population by broad age (none when the
+        partnership's data holds no LSOAs)."""
+        path = self.directory / "lsoa_profile.csv"
+        if not path.exists():
+            return {}
+        with path.open(newline="", encoding="utf-8") as handle:
             return {row.pop("code"): {k: int(v) for k, v in row.items()}
                     for row in csv.DictReader(handle)}
 
@@ -87,14 +93,21 @@ class DemoSources:
         organisations = {o["slug"] for o in catalogue["organisation"]}
         bodies = {b["slug"] for b in catalogue["body"]}
         outcomes = {title for theme in catalogue["theme"] for title in theme["outcomes"]}
+        strategies = {catalogue["strategy"]["slug"],
+                      *(s["slug"] for s in catalogue.get("district_strategy", []))}
         problems = []
+        for theme in catalogue["theme"]:
+            if theme.get("strategy", catalogue["strategy"]["slug"]) not in strategies:
+                problems.append(f"theme {theme['slug']}: unknown strategy {theme['strategy']!r}")
         for indicator in catalogue["indicator"]:
             code = indicator["code"]
             if indicator["owner"] not in organisations:
                 problems.append(f"{code}: unknown owner {indicator['owner']!r}")
             if indicator["outcome"] not in outcomes:
                 problems.append(f"{code}: unknown outcome {indicator['outcome']!r}")
-            if indicator.get("lead_body", "steering-group") not in bodies:
+            if indicator.get("contributes_to", indicator["outcome"]) not in outcomes:
+                problems.append(f"{code}: feeds unknown outcome {indicator['contributes_to']!r}")
+            if "lead_body" in indicator and indicator["lead_body"] not in bodies:
                 problems.append(f"{code}: unknown lead body {indicator['lead_body']!r}")
             for partner in indicator.get("shared_with", []):
                 if partner not in organisations:

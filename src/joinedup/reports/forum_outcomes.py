@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from joinedup.assessment.models import Assessment
 from joinedup.localities.models import AreaPriority
-from joinedup.places.models import Area
+from joinedup.places.models import Area, Level
 from joinedup.strategy.models import Indicator, Strategy
 
 
@@ -31,7 +31,8 @@ def forum_outcomes(forum, user) -> list[OutcomeRows]:
     if not chosen or forum.area_id is None:
         return [OutcomeRows(choice) for choice in chosen]
     wards = list(Area.objects.filter(parent_id=forum.area_id, level="ward").order_by("name"))
-    district = Strategy.objects.select_related("area").get().area
+    district = next((a for a in forum.area.ancestors() if a.level == Level.DISTRICT),
+                    Strategy.objects.home().area)
     places = [*wards, district]
     indicators = list(Indicator.objects.visible_to(user)
                       .filter(outcome__in=[c.outcome_id for c in chosen]).order_by("code"))

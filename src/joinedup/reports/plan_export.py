@@ -25,7 +25,6 @@ from joinedup.reports.pack_charts import series_charts
 from joinedup.resources.templatetags.money import pounds
 from joinedup.risks.plan_facts import ARRANGEMENTS, Resources, indicators_of, plan_resources
 from joinedup.strategy.delivery import STAGES, DeliveryPlan, PlanQuestion
-from joinedup.strategy.models import Strategy
 
 FORMATS = ("pdf", "docx", "html")
 
@@ -139,7 +138,7 @@ def gather(plan: DeliveryPlan, viewer, *, charts: bool = True) -> PlanContents:
 
 
 def forecast_charts(plan: DeliveryPlan, viewer) -> list[Chart]:
-    area = Strategy.objects.select_related("area").get().area
+    area = plan.strategy.area
     found = []
     for indicator in indicators_of(plan):
         drawn = series_charts(indicator, area, viewer)

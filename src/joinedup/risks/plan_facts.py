@@ -33,7 +33,7 @@ from joinedup.resources import finance
 from joinedup.resources.models import BudgetLine
 from joinedup.resources.templatetags.money import pounds
 from joinedup.strategy.delivery import DeliveryPlan, PlanAnswer, PlanQuestion
-from joinedup.strategy.models import Indicator, Strategy
+from joinedup.strategy.models import Indicator
 
 REFRESHED = (DeliveryPlan.State.DRAFT, DeliveryPlan.State.CHALLENGE)
 
@@ -44,8 +44,7 @@ def indicators_of(plan: DeliveryPlan) -> list[Indicator]:
     return list(plan.outcome.indicators.order_by("code"))
 
 
-def _latest(indicators: list[Indicator]) -> dict[int, Assessment]:
-    area = Strategy.objects.get().area_id
+def _latest(indicators: list[Indicator], area: int) -> dict[int, Assessment]:
     found = Assessment.objects.filter(indicator__in=indicators, area_id=area, is_latest=True)
     return {a.indicator_id: a for a in found}
 
@@ -173,7 +172,7 @@ def refresh(plan: DeliveryPlan, *, now: dt.datetime) -> int:
     what it was agreed on."""
     if plan.state not in REFRESHED:
         return 0
-    latest = _latest(indicators_of(plan))
+    latest = _latest(indicators_of(plan), plan.strategy.area_id)
     changed = 0
     with recorded_as(actor="delivery plans", reason="Generated stages written again from "
                                                     "the engine and the resources table"):

@@ -87,6 +87,12 @@ class DeliveryPlan(ChangeRecorded):
     def __str__(self):
         return self.title
 
+    @property
+    def strategy(self):
+        """The strategy the plan delivers: a district's own, or the county's."""
+        outcome = self.indicator.outcome if self.indicator_id else self.outcome
+        return outcome.theme.strategy
+
 
 class PlanAnswer(ChangeRecorded):
     plan = models.ForeignKey(DeliveryPlan, on_delete=models.CASCADE, related_name="answers")

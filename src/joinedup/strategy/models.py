@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
@@ -13,6 +14,7 @@ from joinedup.strategy.querysets import (
     IndicatorChildQuerySet,
     IndicatorQuerySet,
     MilestoneQuerySet,
+    StrategyQuerySet,
 )
 
 
@@ -37,8 +39,17 @@ class Strategy(ChangeRecorded):
         "and England.",
     )
     vision = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="districts",
+        help_text="In a two-tier area: the county strategy this district strategy feeds.",
+    )
+    body = models.ForeignKey(
+        "partnership.Body", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="strategies",
+        help_text="The partnership that owns the strategy, such as a district partnership.",
+    )
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = StrategyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts", "name"]
@@ -46,6 +57,10 @@ class Strategy(ChangeRecorded):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_district(self) -> bool:
+        return self.parent_id is not None
 
 
 class Theme(ChangeRecorded):
@@ -104,6 +119,11 @@ class Visibility(models.TextChoices):
     RESTRICTED = "restricted", "Restricted to named organisations"
 
 
+GAP_LEVELS = [("locality", "localities"), ("ward", "wards"), ("lsoa", "LSOAs")]
+GAP_MEASURES = [("quintile_gap", "Most deprived fifth − the rest"),
+                ("sii", "Slope index of inequality")]
+
+
 class Indicator(ChangeRecorded):
     class Frequency(models.TextChoices):
         MONTHLY = "monthly", "Monthly"
@@ -146,6 +166,18 @@ class Indicator(ChangeRecorded):
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
+    gap_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="gap_indicators",
+        help_text="For an indicator that tracks a gap: the indicator whose gap between areas "
+        "it measures. Its figures are computed at each assessment, never entered.",
+    )
+    gap_level = models.CharField(max_length=10, blank=True, choices=GAP_LEVELS)
+    gap_measure = models.CharField(max_length=15, blank=True, choices=GAP_MEASURES)
+    contributes_to = models.ForeignKey(
+        Outcome, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="contributions",
+        help_text="In a two-tier area: the county outcome this district indicator rolls up to.",
+    )
     shared_with = models.ManyToManyField(
         "partnership.Organisation", blank=True, related_name="indicators_shared_with",
         help_text="For restricted indicators: the partners, besides the owner, who may see it.",
@@ -170,6 +202,26 @@ class Indicator(ChangeRecorded):
         from joinedup.places.models import Level
 
         return [Level(level).label.lower() for level in self.area_levels if level in Level.values]
+
+    @property
+    def tracks_gap(self) -> bool:
+        return self.gap_of_id is not None
+
+    def clean(self):
+        super().clean()
+        if not self.gap_of_id:
+            return
+        problems = {}
+        if not self.gap_level:
+            problems["gap_level"] = "Say between which areas the gap is measured."
+        if not self.gap_measure:
+            problems["gap_measure"] = "Say which measure of the gap is tracked."
+        if self.gap_of.gap_of_id:
+            problems["gap_of"] = "A gap is tracked on an indicator's own figures, not on a gap."
+        if self.polarity != Polarity.DOWN:
+            problems["polarity"] = "A gap's size is better smaller: its polarity is lower is better."
+        if problems:
+            raise ValidationError(problems)
 
 
 

@@ -34,7 +34,10 @@ from joinedup.strategy.delivery import (
 )
 
 State = DeliveryPlan.State
-THEME_PARTNERSHIP = "theme_partnership"
+#: The bodies that lead delivery plans and challenge each other's: the theme partnerships,
+#: and in a two-tier area the district partnerships too (their plans show how the county's
+#: outcomes are delivered locally).
+PLAN_LEADS = ("theme_partnership", "district_partnership")
 
 
 def may_lead(plan: DeliveryPlan, person) -> bool:
@@ -57,9 +60,9 @@ def may_start(lead, person) -> bool:
 @transaction.atomic
 def start_plan(person, *, title: str, lead, outcome=None, indicator=None) -> DeliveryPlan:
     """A new draft plan for one outcome or one indicator, owned by ``person``."""
-    if lead.kind != THEME_PARTNERSHIP:
-        raise ValidationError(f"{lead} is not a theme partnership: a theme partnership leads "
-                              "a delivery plan.")
+    if lead.kind not in PLAN_LEADS:
+        raise ValidationError(f"{lead} is not a theme or district partnership: one of those "
+                              "leads a delivery plan.")
     if not may_start(lead, person):
         raise PermissionDenied(f"Only the members of {lead} and the partnership officer may "
                                "start a plan it leads.")
@@ -157,8 +160,8 @@ def comment(plan: DeliveryPlan, *, body, person, kind: str, text: str,
             now: dt.datetime | None = None) -> ChallengeComment:
     if plan.state != State.CHALLENGE:
         raise ValidationError("Comments are made while the plan is open to challenge.")
-    if body.kind != THEME_PARTNERSHIP or body.pk == plan.lead_id:
-        raise ValidationError("Comments come from the other theme partnerships.")
+    if body.kind not in PLAN_LEADS or body.pk == plan.lead_id:
+        raise ValidationError("Comments come from the other theme and district partnerships.")
     if not body.memberships.filter(person=person).exists():
         raise PermissionDenied(f"Only members of {body} may comment in its name.")
     if not text.strip():

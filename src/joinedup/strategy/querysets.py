@@ -11,6 +11,16 @@ from joinedup.common.querysets import (
 )
 
 
+class StrategyQuerySet(RestrictedQuerySet):
+    def home(self):
+        """The partnership's own strategy: the newest one that feeds no other.
+
+        In a two-tier area that is the county's; each district strategy names it as its
+        ``parent``. Pages that speak of "the partnership" start here, never from ``.get()``.
+        """
+        return self.filter(parent=None).select_related("area").first()
+
+
 class IndicatorQuerySet(RestrictedQuerySet):
     def visible_to(self, user):
         """Keep the indicators ``user`` may see.

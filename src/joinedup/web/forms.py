@@ -180,3 +180,21 @@ class AgendaNotesForm(forms.ModelForm):
         fields = ["notes"]
         labels = {"notes": "Notes"}
         widgets = {"notes": forms.Textarea(attrs={"rows": 6})}
+
+
+class GapTargetForm(forms.Form):
+    """A target on the size of a gap between areas (``strategy.tracked_gaps.track_gap``)."""
+
+    measure = forms.ChoiceField(
+        label="Which measure of the gap",
+        widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
+        choices=[("quintile_gap", "Most deprived fifth − the rest"),
+                 ("sii", "Slope index of inequality")], initial="quintile_gap")
+    value = forms.FloatField(
+        label="Size of the gap to reach", min_value=0,
+        error_messages={"required": "Enter the size of the gap to reach, zero or more.",
+                        "invalid": "Enter the size of the gap as a number, such as 2.5.",
+                        "min_value": "Enter the size of the gap to reach, zero or more."})
+    period = forms.CharField(
+        label="By when", max_length=40,
+        error_messages={"required": "Enter a period such as 2026/27, 2026 or 2026 Q3."})

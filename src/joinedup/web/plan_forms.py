@@ -15,7 +15,7 @@ from django.db import models
 from joinedup.partnership.models import Body
 from joinedup.strategy.delivery import ChallengeComment, Option
 from joinedup.strategy.models import Indicator, Outcome
-from joinedup.strategy.planning import THEME_PARTNERSHIP
+from joinedup.strategy.planning import PLAN_LEADS
 
 #: The forms of a plan's page share field names, so each has its own ids.
 OPTION_IDS, CHOOSE_IDS, COMMENT_IDS, MOVE_IDS = "option-%s", "choose-%s", "comment-%s", "move-%s"
@@ -58,7 +58,7 @@ class StartPlanForm(forms.Form):
     # Any theme partnership is accepted here: ``start_plan`` refuses one the person may not
     # start a plan for. Only those they may start for are offered.
     lead = forms.ModelChoiceField(
-        label="Lead partnership", queryset=Body.objects.filter(kind=THEME_PARTNERSHIP),
+        label="Lead partnership", queryset=Body.objects.filter(kind__in=PLAN_LEADS),
         error_messages={"required": "Choose the partnership that leads the plan.",
                         "invalid_choice": "Choose a theme partnership to lead the plan."})
     outcome = forms.ModelChoiceField(

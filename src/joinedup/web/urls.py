@@ -4,7 +4,7 @@
 from django.urls import path
 
 from joinedup.web.views import account, meetings, partnership, places, plans, reports, strategy
-from joinedup.web.views import gaps
+from joinedup.web.views import districts, gaps
 from joinedup.web.views import maps
 
 account_urls = ([
@@ -32,6 +32,8 @@ strategy_urls = ([
     path("indicators/<slug:slug>/gap/", gaps.indicator_gap, name="indicator-gap"),
     path("gaps/", gaps.widening_gaps, name="gaps"),
     path("indicators/<slug:slug>/map/", maps.indicator_map, name="indicator-map"),
+    path("districts/", districts.districts, name="districts"),
+    path("districts/<slug:slug>/", districts.district, name="district"),
     path("plans/", plans.plans, name="plans"),
     path("plans/<int:pk>/", plans.plan, name="plan"),
 ], "strategy")

@@ -9,13 +9,15 @@ register = template.Library()
 
 @register.filter
 def figure(value, decimals=1):
-    """A number with thousands separators and a fixed number of decimal places."""
+    """A number with thousands separators and a fixed number of decimal places; a small
+    negative number that rounds to nought is shown as 0, not -0."""
     if value is None or value == "":
         return ""
     try:
-        return f"{float(value):,.{int(decimals)}f}"
+        shown = f"{float(value):,.{int(decimals)}f}"
     except (TypeError, ValueError):
         return str(value)
+    return shown[1:] if shown.startswith("-") and not shown.strip("-0.,") else shown
 
 
 @register.filter

@@ -4,13 +4,19 @@ ranking of where gaps are widening fastest. The figures come from
 
 from __future__ import annotations
 
+from django.contrib import messages as django_messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from joinedup.assessment import gaps as gap_figures
+from joinedup.assessment.services import reassess_indicator
 from joinedup.common import charts
 from joinedup.places.models import Level
+from joinedup.common.querysets import manages_framework
 from joinedup.strategy.models import Indicator
+from joinedup.strategy.tracked_gaps import track_gap
+from joinedup.web.forms import GapTargetForm
 
 MEASURE_NAMES = {
     "quintile_gap": "Most deprived fifth − the rest",
@@ -28,6 +34,23 @@ def indicator_gap(request, slug):
     level = request.GET.get("level") or (levels[0] if levels else "ward")
     if level not in gap_figures.PAGE_LEVELS:
         raise Http404("No such level")
+    may_set = manages_framework(request.user) and not indicator.tracks_gap
+    form = GapTargetForm(request.POST or None)
+    if request.method == "POST":
+        if not may_set:
+            raise PermissionDenied("Only those who manage the framework set targets.")
+        if form.is_valid():
+            try:
+                tracker, _ = track_gap(indicator, level=level, person=request.user,
+                                       **form.cleaned_data)
+            except ValidationError as error:
+                for name, problems in error.message_dict.items():
+                    form.add_error(name if name in form.fields else None, problems)
+            else:
+                reassess_indicator(tracker, person=request.user)
+                django_messages.success(
+                    request, f"The gap is tracked as {tracker.code}, with its target.")
+                return redirect(tracker.get_absolute_url())
     figures = gap_figures.level_gaps(indicator, level)
     level_name = Level(level).label
     context = {
@@ -40,6 +63,10 @@ def indicator_gap(request, slug):
         "trends": [{"measure": measure, "name": name, "trend": figures.trends[measure]}
                    for measure, name in MEASURE_NAMES.items() if measure in figures.trends],
         "chart": _chart(indicator, level_name, figures.points.get(CHARTED_MEASURE, [])),
+        "tracked": list(Indicator.objects.visible_to(request.user).filter(
+            gap_of=indicator, gap_level=level).prefetch_related("targets")),
+        "may_set": may_set,
+        "form": form,
     }
     return render(request, "strategy/gap.html", context)
 

@@ -22,10 +22,16 @@ from joinedup.strategy.models import Indicator, Outcome, Strategy, Theme
 
 def overview(request):
     user = request.user
-    strategy = Strategy.objects.visible_to(user).select_related("area").first()
+    strategy = Strategy.objects.visible_to(user).home()
     indicators = Indicator.objects.visible_to(user)
+    outcomes = Outcome.objects.visible_to(user)
+    themes = Theme.objects.visible_to(user)
+    if strategy is not None:  # a district's themes are on its own page, not the county's
+        indicators = indicators.filter(outcome__theme__strategy=strategy)
+        outcomes = outcomes.filter(theme__strategy=strategy)
+        themes = themes.filter(strategy=strategy)
     themes = (
-        Theme.objects.visible_to(user)
+        themes
         .select_related("body")
         .annotate(outcome_count=Count("outcomes", distinct=True))
         .order_by("order", "name")
@@ -48,12 +54,14 @@ def overview(request):
     sectors = {group: members for group, members in sectors.items() if members}
     context = {
         "strategy": strategy,
+        "districts": list(Strategy.objects.visible_to(user).filter(parent=strategy)
+                          .select_related("area")) if strategy else [],
         "themes": themes,
         "layers": layers,
         "sectors": sectors,
         "counts": {
             "themes": len(themes),
-            "outcomes": Outcome.objects.visible_to(user).count(),
+            "outcomes": outcomes.count(),
             "indicators": indicators.count(),
             "partners": organisations.count(),
             "bodies": bodies.count(),

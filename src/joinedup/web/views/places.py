@@ -15,7 +15,7 @@ from joinedup.strategy.models import Strategy
 
 def areas(request):
     user = request.user
-    strategy = Strategy.objects.visible_to(user).select_related("area").first()
+    strategy = Strategy.objects.visible_to(user).home()
     listed = Area.objects.visible_to(user).without_boundaries()
     by_level: dict[str, list[Area]] = {}
     for area in listed.select_related("parent").order_by("name"):

@@ -62,7 +62,7 @@ def plans(request):
 
 def may_start_for(person) -> list[Body]:
     """The theme partnerships ``person`` may start a plan for, in their order."""
-    return [body for body in Body.objects.filter(kind=planning.THEME_PARTNERSHIP)
+    return [body for body in Body.objects.filter(kind__in=planning.PLAN_LEADS)
             .order_by("order", "name") if planning.may_start(body, person)]
 
 
@@ -94,7 +94,7 @@ def _commenters(found: DeliveryPlan, person) -> list[Body]:
     """The theme partnerships other than the lead that ``person`` may comment for."""
     if found.state != State.CHALLENGE:
         return []
-    return list(Body.objects.filter(kind=planning.THEME_PARTNERSHIP, memberships__person=person)
+    return list(Body.objects.filter(kind__in=planning.PLAN_LEADS, memberships__person=person)
                 .exclude(pk=found.lead_id).distinct())
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from joinedup.assessment import pages
@@ -20,8 +20,10 @@ def themes(request):
         Prefetch("outcomes", queryset=Outcome.objects.prefetch_related(
             Prefetch("indicators", queryset=visible, to_attr="visible_indicators")
         ))
-    )
-    return render(request, "strategy/themes.html", {"themes": theme_list})
+    ).order_by(F("strategy__parent").asc(nulls_first=True), "strategy__name", "order", "name")
+    strategies = {theme.strategy_id for theme in theme_list}
+    return render(request, "strategy/themes.html",
+                  {"themes": theme_list, "several_strategies": len(strategies) > 1})
 
 
 def theme(request, slug):
@@ -118,6 +120,8 @@ def indicator(request, slug):
         level for level in tables.LOCAL_LEVELS if any(v.area.level == level for v in values)
     ]
     chosen = _chosen_area(request, areas, values)
+    if chosen is None and indicator.tracks_gap:  # its figures are assessed, not entered
+        chosen = strategy.area
     context = {
         "indicator": indicator,
         "strategy": strategy,

@@ -12,19 +12,21 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from joinedup.assessment.services import run_assessment
-from joinedup.demo.build import FrameworkBuilder
-from joinedup.demo.figures import build_targets, build_values, record_area_levels
+from joinedup.demo.build import BUILT_FROM, build_framework
+from joinedup.demo.county import build_county
 from joinedup.demo.meetings import build_cycles, build_meetings
 from joinedup.demo.plans import build_plans
 from joinedup.demo.resources import build_resources
 from joinedup.demo.localities import build_localities
 from joinedup.demo.risks import build_risks
 from joinedup.demo.rounds import build_rounds
-from joinedup.demo.sources import DemoSources
+from joinedup.demo.sources import COUNTY_DIR, DATA_DIR, DemoSources
 from joinedup.history.recording import recorded_as
 
 STEPS = ["places", "partners", "bodies", "people", "strategy", "figures", "targets",
          "rounds", "resources", "risks", "assessment", "plans", "localities"]
+COUNTY_STEPS = ["places", "partners", "bodies", "people", "strategy", "figures", "targets",
+                "assessment"]
 
 
 class Command(BaseCommand):
@@ -37,66 +39,33 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true",
                             help="Do not bring the database schema up to date first.")
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--county", action="store_true",
+            help="Build the two-tier demonstration instead: Warwickshire's county partnership "
+            "with two district partnerships. Use a database of its own.")
 
-    def handle(self, *args, no_migrate=False, quiet=False, **options):
+    def handle(self, *args, no_migrate=False, quiet=False, county=False, **options):
         started = time.monotonic()
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         console = Console(stderr=True, quiet=quiet)
-        sources = DemoSources()
+        sources = DemoSources(COUNTY_DIR if county else DATA_DIR)
         with Progress(
             TextColumn("[bold]Building the demo partnership[/bold] {task.description:<10}"),
             BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
             console=console, transient=False,
         ) as progress:
-            task = progress.add_task("reading", total=len(STEPS))
+            task = progress.add_task("reading", total=len(COUNTY_STEPS if county else STEPS))
 
             def tick(step: str) -> None:
                 progress.update(task, advance=1, description=step)
 
-            with transaction.atomic(), recorded_as(
-                actor="demo builder", reason="Demonstration partnership built from published data"
-            ):
-                builder = FrameworkBuilder(sources, tick)
-                areas = builder.areas()
-                organisations = builder.organisations()
-                bodies = builder.bodies(areas)
-                people = builder.people(organisations, bodies)
-                indicators = builder.strategy(areas, organisations, bodies)
-                counts = build_values(sources.values, indicators, areas)
-                record_area_levels(sources.values, indicators, areas)
-                tick("figures")
-                targets = build_targets(sources.values, indicators, areas, sources.catalogue)
-                tick("targets")
-                rounds = build_rounds(sources.values, sources.catalogue, indicators, areas,
-                                      timezone.localdate())
-                build_cycles(bodies)
-                build_meetings(bodies, timezone.localdate())
-                tick("rounds")
-                money = build_resources(people["officer"])
-                tick("resources")
-                register = build_risks(timezone.localdate())
-                tick("risks")
-            run, _ = run_assessment(actor="demo builder")
-            tick("assessment")
-            plans = build_plans(timezone.now())
-            tick("plans")
-            with transaction.atomic():
-                places = build_localities(timezone.now())
-            tick("localities")
+            if county:
+                summary = build_county(sources, tick)
+            else:
+                summary = self._gateshead(sources, tick)
         elapsed = time.monotonic() - started
-        self.stdout.write(
-            f"Demo partnership ready in {elapsed:.1f} s: {len(indicators)} indicators, "
-            f"{len(areas)} areas, {targets} illustrative targets; values "
-            f"{counts['created']} added, {counts['changed']} changed, "
-            f"{counts['unchanged']} already up to date; {run.flags_raised} flags open; "
-            f"{len(rounds)} collection rounds expecting {sum(rounds.values())} returns; "
-            f"{money['lines']:,} budget lines in {money['streams']} funding streams and "
-            f"{money['pools']} pooled budget, {money['scenarios']} allocation scenarios; "
-            f"{register['risks']} risks on the register; {plans['plans']} delivery plans; "
-            f"{places['forums']} forums' chosen outcomes and {places['priorities']} residents' "
-            "priorities."
-        )
+        self.stdout.write(f"Demo partnership ready in {elapsed:.1f} s: {summary}")
         self.stdout.write("\nSign in as any of these demonstration people:")
         for person in sources.catalogue["person"]:
             if person.get("password"):
@@ -104,6 +73,36 @@ class Command(BaseCommand):
                     f"  {person['username']:<16} password {person['password']:<20} "
                     f"{person['job_title']}, {_organisation_name(sources, person)}"
                 )
+
+    @staticmethod
+    def _gateshead(sources: DemoSources, tick) -> str:
+        with transaction.atomic(), recorded_as(actor="demo builder", reason=BUILT_FROM):
+            built = build_framework(sources, tick)
+            rounds = build_rounds(sources.values, sources.catalogue, built.indicators,
+                                  built.areas, timezone.localdate())
+            build_cycles(built.bodies)
+            build_meetings(built.bodies, timezone.localdate())
+            tick("rounds")
+            money = build_resources(built.people["officer"])
+            tick("resources")
+            register = build_risks(timezone.localdate())
+            tick("risks")
+        run, _ = run_assessment(actor="demo builder")
+        tick("assessment")
+        plans = build_plans(timezone.now())
+        tick("plans")
+        with transaction.atomic():
+            places = build_localities(timezone.now())
+        tick("localities")
+        return (
+            f"{built.summary}; {run.flags_raised} flags open; "
+            f"{len(rounds)} collection rounds expecting {sum(rounds.values())} returns; "
+            f"{money['lines']:,} budget lines in {money['streams']} funding streams and "
+            f"{money['pools']} pooled budget, {money['scenarios']} allocation scenarios; "
+            f"{register['risks']} risks on the register; {plans['plans']} delivery plans; "
+            f"{places['forums']} forums' chosen outcomes and {places['priorities']} residents' "
+            "priorities."
+        )
 
 
 def _organisation_name(sources: DemoSources, person: dict) -> str:
