@@ -83,13 +83,18 @@ def test_a_forum_chair_chooses_outcomes_imports_priorities_and_reads_the_map(pag
     expect(page.get_by_test_id("map-table")).to_contain_text("Felling")
 
 
-def test_a_district_profile_fits_a_phone(browser, live_site, axe):
+def test_a_district_profile_and_an_operation_fit_a_phone(browser, live_site, axe):
     context = browser.new_context(viewport={"width": 375, "height": 800})
     page = context.new_page()
     try:
         sign_in(page, live_site, CHAIR)
         page.goto(f"{live_site}/areas/E08000037/profile/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Gateshead")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert axe(page) == []
+        page.goto(f"{live_site}/places/operations/goldfinch-felling-2014/")
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Operation Goldfinch: Felling and Heworth, April 2014 Illustrative")
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         assert axe(page) == []
     finally:
