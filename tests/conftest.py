@@ -9,20 +9,13 @@ from __future__ import annotations
 
 import pytest
 from api_client import ApiClient
+from personas import PERSONAS
 from django.core.management import call_command
 
 from joinedup.demo.sources import DemoSources
 from joinedup.partnership.tokens import ApiToken
 
-PERSONAS = {
-    "officer": "officer",
-    "pct": "pct.analyst",
-    "police": "police.analyst",
-    "theme_lead": "theme.lead",
-    "board": "board.member",
-    "steering": "steering.member",
-    "finance": "finance.officer",
-}
+__all__ = ["PERSONAS"]
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
         # Commands read as words: `joinedup import-values` runs the import_values command.
         args = [args[0].replace("-", "_"), *args[1:]]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "joinedup.settings")
+    use_local_secret_key()
     from django.core.management import execute_from_command_line
 
     from joinedup.env import SettingError
@@ -44,6 +46,27 @@ def main(argv: list[str] | None = None) -> None:
     except SettingError as error:
         sys.stderr.write(f"joinedup: {error}\n")
         raise SystemExit(2) from None
+
+
+def use_local_secret_key() -> None:
+    """Set ``SECRET_KEY`` from ``<data dir>/secret_key`` when it is not set and the site is
+    not served over HTTPS; otherwise leave the environment as it is."""
+    from joinedup.env import SettingError, env_bool, env_path
+
+    if (os.environ.get("SECRET_KEY") or "").strip():
+        return
+    try:
+        if env_bool("HTTPS", False):
+            return
+        data_dir = env_path("JOINEDUP_DATA_DIR", Path.cwd() / "var")
+    except SettingError:
+        return  # the settings report it
+    try:
+        key = (data_dir / "secret_key").read_text().strip()
+    except OSError:
+        return
+    if key:
+        os.environ["SECRET_KEY"] = key
 
 
 if __name__ == "__main__":

@@ -8,9 +8,16 @@
 | ``JOINEDUP_DATA_DIR`` | ``./var`` | where the SQLite file, collected static files and caches live |
 | ``ALLOWED_HOSTS`` | ``127.0.0.1,localhost`` | comma-separated host names the site answers to |
 | ``CSRF_TRUSTED_ORIGINS`` | empty | comma-separated origins, for serving behind a proxy |
-| ``HTTPS`` | off | secure cookies and trust ``X-Forwarded-Proto`` from the proxy |
+| ``HTTPS`` | off | secure cookies, HSTS, redirect plain HTTP to HTTPS, and trust ``X-Forwarded-Proto`` from the proxy |
+| ``HSTS_SECONDS`` | ``31536000`` (a year) | how long browsers keep to HTTPS once told, when ``HTTPS`` is on |
+| ``HSTS_PRELOAD`` | on | with ``HTTPS``, HSTS covers subdomains and allows the browsers' preload list; turn off if a subdomain has no HTTPS |
+| ``PROXY_COUNT`` | ``0`` | how many reverse proxies stand before the site; above 0, a person's address is read from ``X-Forwarded-For`` |
+| ``SIGN_IN_FAILURE_LIMIT`` | ``5`` | failed sign-ins, for one account or from one address, before it is locked out |
+| ``SIGN_IN_LOCKOUT_MINUTES`` | ``15`` | how long a locked-out account or address waits before it may try again |
+| ``SESSION_IDLE_MINUTES`` | ``30`` | a signed-in person left idle this long is signed out |
 | ``TIME_ZONE`` | ``Europe/London`` | |
 | ``LOG_LEVEL`` | ``INFO`` | |
+| ``LOG_FORMAT`` | ``plain`` | ``json`` writes each log record as one JSON object per line, for a log collector |
 | ``EMAIL_BACKEND`` | console | Django e-mail backend; ``django.core.mail.backends.smtp.EmailBackend`` sends for real |
 | ``DEFAULT_FROM_EMAIL`` | ``JoinedUp <joinedup@localhost>`` | the sender of reminders |
 | ``EMAIL_HOST`` / ``EMAIL_PORT`` | ``localhost`` / ``25`` | the SMTP server |
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -62,11 +70,36 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 31536000
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000, minimum=0)
+    # Subdomains and the browsers' preload list too, unless the domain has subdomains
+    # that do not serve HTTPS (check --deploy then warns, as it should).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after this long without a request: a signed-in person's pages start the
+# clock again, at most once a minute (joinedup.web.sessions), not with a write per page.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+
+# Content Security Policy (django-csp): every script and style comes from the site's own
+# static files, so no inline script or style runs, not even one an attacker slips in.
+# Charts and maps are SVG drawn on the server.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 
 def _database() -> dict:
@@ -106,6 +139,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    # The API's browsable docs from its own static files, not a CDN the policy would refuse.
+    "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "joinedup.web",
@@ -122,6 +160,7 @@ INSTALLED_APPS = [
     "joinedup.reports",
     "joinedup.api",
     "joinedup.demo",
+    "joinedup.maintenance",
 ]
 
 # Background work (large uploads) is queued in the database and run by `joinedup db_worker`,
@@ -133,6 +172,25 @@ LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "partnership:overview"
 LOGOUT_REDIRECT_URL = "partnership:overview"
 
+# Failed sign-ins are counted per account and per address (django-axes): the limit reached
+# by either locks it out for a while, and the sign-in page says so.
+AUTHENTICATION_BACKENDS = ["joinedup.web.backends.LockableModelBackend"]
+AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Lockouts and failures are logged; every successful sign-in is not.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "joinedup.web.views.account.locked_out"
+# The address is the connection's own unless the site stands behind proxies, and then the
+# one the nearest proxy saw: an X-Forwarded-For a client writes itself must not pick it.
+PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "joinedup.web.views.account.client_address"
+
+# Officers and administrators may add a code from an authenticator app to their password
+# (django-otp, TOTP): see joinedup.web.two_factor.
+OTP_TOTP_ISSUER = env_str("JOINEDUP_SERVICE_NAME", "JoinedUp")
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -140,9 +198,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "joinedup.web.sessions.IdleExpiryMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "joinedup.web.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "joinedup.history.middleware.ChangeContextMiddleware",
+    # Last, as django-axes asks: it turns a sign-in refused for a lockout into the page
+    # that says so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "joinedup.urls"
@@ -221,3 +286,8 @@ if not JOINEDUP_BASE_URL.startswith(("http://", "https://")):
     raise SettingError(
         f"JOINEDUP_BASE_URL={JOINEDUP_BASE_URL!r} must start with http:// or https://"
     )
+
+# Logs as one JSON object per line, for a log collector, when LOG_FORMAT=json.
+if env_choice("LOG_FORMAT", "plain", ("plain", "json")) == "json":
+    LOGGING["formatters"]["json"] = {"()": "joinedup.maintenance.logs.JsonFormatter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("joinedup.api.urls")),
     path("account/", include(site.account_urls)),
     path("admin/", admin.site.urls),
+    path("health/", include("joinedup.maintenance.urls")),
 ]
 
 handler403 = "joinedup.web.views.account.permission_denied"

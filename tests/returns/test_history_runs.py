@@ -47,7 +47,7 @@ def test_history_fills_in_the_values_as_created_from_later_changes(person):
                                    note="Corrected after a recount")
     assert result.saved
     figure.refresh_from_db()
-    changed, created = history_of(figure)
+    changed, created = history_of(figure, pct)
     assert (changed.action, created.action) == ("update", "create")
     assert (changed.before["value"], changed.after["value"]) == (sent, sent + 0.5)
     # the creation shows the figure as it was sent, not as it is now
@@ -55,7 +55,7 @@ def test_history_fills_in_the_values_as_created_from_later_changes(person):
     assert created.after["note"] == "" and created.after["version"] == 1
     assert created.run["source"] == "two.csv"
     # the other figure of the run, never changed, shows itself as it is
-    (untouched,) = history_of(figures[1])
+    (untouched,) = history_of(figures[1], pct)
     assert untouched.after == figures[1].snapshot()
 
 

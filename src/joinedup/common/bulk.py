@@ -53,7 +53,7 @@ def send(table: str, frame: pl.DataFrame, constants: dict, cursor) -> None:
     literals = "".join(f", {_literal(v)}" for v in constants.values())
     one_row = f"({', '.join(['?'] * text.width)}{literals})"
     per_statement = max(1, min(500, _sqlite_parameter_limit() // text.width))
-    insert = f"INSERT INTO {q(table)} ({names}) VALUES "
+    insert = f"INSERT INTO {q(table)} ({names}) VALUES "  # nosec B608 - our own quoted table names
     many = insert + ", ".join([one_row] * per_statement)
     for start in range(0, text.height, _SQLITE_SLICE):
         cells = _cells(text.slice(start, _SQLITE_SLICE))

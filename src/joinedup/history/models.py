@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from joinedup.common.querysets import RestrictedQuerySet, sees_everything
+
+#: Models whose history anyone who may see the object may read. The history of an object
+#: is as confidential as the object; the history of any other model is read by officers
+#: only, until its rules are joined in here.
+HISTORY_AS_VISIBLE_AS_OBJECT = ("returns.DataValue",)
 
 
 class ChangeQuerySet(RestrictedQuerySet):
     def visible_to(self, user):
-        # The history of an object is as confidential as the object; until each model's
-        # rules are joined in here, only officers read the raw log.
-        return self if sees_everything(user) else self.none()
+        """Changes to objects ``user`` may see, of the models listed above (all, for
+        officers). A change to a run of objects is seen by who may see one of them."""
+        if sees_everything(user):
+            return self
+        readable = Q(pk__in=[])
+        for label in HISTORY_AS_VISIBLE_AS_OBJECT:
+            model = apps.get_model(label)
+            seen = model.objects.visible_to(user).filter(
+                pk__gte=OuterRef("object_id"),
+                pk__lte=Coalesce(OuterRef("last_object_id"), OuterRef("object_id")))
+            readable |= Q(content_type=ContentType.objects.get_for_model(model)) & Q(Exists(seen))
+        return self.filter(readable)
 
     def for_object(self, obj):
         """Changes to ``obj``: its own, and those to a run of objects that includes it."""

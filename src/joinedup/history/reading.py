@@ -5,8 +5,9 @@ from __future__ import annotations
 from joinedup.history.models import Change
 
 
-def history_of(obj) -> list[Change]:
-    """Every change to ``obj``, newest first, each with ``before`` and ``after``.
+def history_of(obj, user) -> list[Change]:
+    """Every change to ``obj`` that ``user`` may see, newest first, each with ``before``
+    and ``after`` (see ``Change.visible_to``).
 
     A change recorded once for a run of objects (see ``Change.last_object_id``) keeps no
     copy of each object's values, so they are worked out here, walking back from now:
@@ -15,7 +16,7 @@ def history_of(obj) -> list[Change]:
     is recorded with it. What the change said of the run as a whole (how many, from
     where) moves to ``run``.
     """
-    changes = list(Change.objects.for_object(obj).select_related("person")
+    changes = list(Change.objects.visible_to(user).for_object(obj).select_related("person")
                    .order_by("-time", "-pk"))
     state = obj.snapshot()
     for change in changes:

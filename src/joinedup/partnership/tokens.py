@@ -19,7 +19,7 @@ from joinedup.common.querysets import PersonalQuerySet
 from joinedup.history.recording import ChangeRecorded
 
 #: Every token starts with this, so a leaked one is easy to recognise (and to scan for).
-TOKEN_MARK = "ju_"
+TOKEN_MARK = "ju_"  # nosec B105 - a public prefix that marks tokens, not a password
 #: Characters kept in clear: the mark and the first eight random characters.
 PREFIX_LENGTH = len(TOKEN_MARK) + 8
 #: ``last_used`` is written at most this often, so reads do not each cost a write.

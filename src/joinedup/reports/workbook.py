@@ -13,6 +13,7 @@ import re
 
 from django.utils import timezone
 
+from joinedup.common.cells import protect_excel_cell
 from joinedup.reports.contents import Contents, Entry, Section
 
 #: Excel refuses these in a sheet's name, and names longer than 31 characters.
@@ -150,8 +151,7 @@ def _table(book, title: str, header: list[str], rows: list[list], *,
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = wrap
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # the text someone wrote, never a formula
+            protect_excel_cell(cell)  # the text someone wrote, never a formula
     sheet.freeze_panes = f"{get_column_letter(frozen_columns + 1)}2"
     for j, name in enumerate(header, start=1):
         longest = max([len(name)] + [_longest_line(row[j - 1]) for row in rows

@@ -209,7 +209,7 @@ def _money(column: str) -> pl.Expr:
 
 
 def _create(rows: pl.DataFrame, cursor, *, person_id, now: dt.datetime, source: str) -> None:
-    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {bulk.q(TABLE)}")
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {bulk.q(TABLE)}")  # nosec B608 - our own quoted table names
     first = cursor.fetchone()[0] + 1
     # In the order of the lines' key (no outcome first, as outcome 0), so that its index is
     # written page after page rather than revisited at random.
@@ -224,7 +224,7 @@ def _create(rows: pl.DataFrame, cursor, *, person_id, now: dt.datetime, source: 
                              "updated_at": str(connection.ops.adapt_datetimefield_value(now))},
               cursor)
     if bulk.postgres():
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), "
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), "  # nosec B608 - our own quoted table names
                        f"(SELECT COALESCE(MAX(id), 1) FROM {bulk.q(TABLE)}))")
     record_run(BudgetLine, first, rows.height, time=now,
                description=f"{rows.height:,} budget line{'' if rows.height == 1 else 's'} "

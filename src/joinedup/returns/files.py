@@ -28,7 +28,9 @@ from pathlib import PurePath
 import numpy as np
 import polars as pl
 
+from joinedup.common.cells import unescape_formulas
 from joinedup.returns import columns
+from joinedup.returns.archives import UnsafeWorkbook, check_workbook
 from joinedup.returns.problems import Problem, UploadRejected
 
 ROW = "row"
@@ -107,6 +109,12 @@ def _is_workbook(data: bytes, name: str) -> bool:
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         what = _zip_contents(data)
         if what == "workbook" and suffix in (*WORKBOOK_SUFFIXES, ""):
+            try:
+                check_workbook(data)
+            except UnsafeWorkbook as unsafe:
+                raise _refuse(name, f"The workbook was not opened, because {unsafe}. Open "
+                              "it in Excel, save it again as .xlsx, and upload the new "
+                              "file.") from None
             return True
         if what == "workbook":
             raise _refuse(name, f"This file is an Excel workbook, but its name ends in "
@@ -349,7 +357,10 @@ def _cell_texts(rows: list[tuple], period_column: int) -> list[list[str | None]]
 def _table(grid: pl.DataFrame, name: str, layout: columns.Layout) -> pl.DataFrame:
     """Header and figures from a grid of cells, or the reason it cannot be used."""
     cells = [c for c in grid.columns if c != ROW]
-    grid = grid.with_columns(pl.col(cells).str.strip_chars().replace("", None))
+    # A cell written as '=… or '-… (so that no spreadsheet runs it as a formula) is read
+    # as the text it stands for: exports read back unchanged.
+    grid = grid.with_columns(unescape_formulas(pl.col(c).str.strip_chars()).replace("", None)
+                             for c in cells)
     grid = grid.filter(pl.any_horizontal(pl.col(cells).is_not_null())) if cells else grid.clear()
     if grid.height == 0:
         raise _refuse(name, "The file has no header row and no figures: every row is empty.")

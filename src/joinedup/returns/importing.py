@@ -111,13 +111,22 @@ def _kept(problems: list[Problem], name: str) -> list[dict]:
     return kept
 
 
+def safe_file_name(name: str) -> str:
+    """The name a file is known by here, without control characters (a NUL cannot be
+    stored in PostgreSQL's text). A name is only ever a label: files are kept in the
+    database, never written under their name. The web's uploads come named by their last
+    part only; the command line's keep the path the person gave, for its messages."""
+    kept = "".join(c for c in name or "" if c.isprintable()).strip()
+    return (kept if kept not in ("", ".", "..") else "file")[:255]
+
+
 def receive_file(data: bytes, name: str, *, user, actor: str | None = None,
                  collection_round=None, submit: bool = False) -> Upload:
     """Keep a file exactly as it was sent, before anything is made of it."""
     person = user if user is not None and user.is_authenticated else None
     return Upload.objects.keep(
         data, person=person, actor=_actor(user, actor), collection_round=collection_round,
-        received_at=timezone.now(), file_name=name[:255], size=len(data),
+        received_at=timezone.now(), file_name=safe_file_name(name), size=len(data),
         sha256=hashlib.sha256(data).hexdigest(), outcome=Upload.Outcome.REJECTED,
         submit=submit,
     )

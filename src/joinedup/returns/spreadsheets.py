@@ -22,6 +22,7 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.text import slugify
 
+from joinedup.common.cells import escape_formulas, looks_like_formula
 from joinedup.common.querysets import partner_organisation_id, sees_everything
 from joinedup.returns import columns
 from joinedup.returns.files import float_text
@@ -69,7 +70,9 @@ def write_table(frame: pl.DataFrame, fmt: str, *, about: Sequence[str] = ()) -> 
 def _csv(frame: pl.DataFrame) -> bytes:
     # The byte order mark is how Excel knows the file is UTF-8 (else £ and é are garbled).
     floats = [c for c, t in frame.schema.items() if t.is_float()]
-    text = frame.with_columns(float_text(pl.col(c)).alias(c) for c in floats)
+    # Text that a spreadsheet would run as a formula gets a leading quote; the numbers,
+    # written as text just below, are left as they are.
+    text = escape_formulas(frame).with_columns(float_text(pl.col(c)).alias(c) for c in floats)
     return text.write_csv(include_bom=True).encode("utf-8")
 
 
@@ -105,8 +108,10 @@ def _workbook(frame: pl.DataFrame, about: Sequence[str]) -> bytes:
         return cell
 
     def as_text(text):
+        # Text, never a formula: typed as text, with Excel's quote prefix.
         cell = WriteOnlyCell(sheet, text)
         cell.data_type = "s"
+        cell.quotePrefix = True
         return cell
 
     cells, kinds = _cells_for_excel(frame)
@@ -118,7 +123,8 @@ def _workbook(frame: pl.DataFrame, about: Sequence[str]) -> bytes:
             if kind == "number":
                 exact = next(values)
                 written.append(value if exact is None else as_number(exact))
-            elif kind == "text" and value and (value[0] == "=" or value in _EXCEL_ERRORS):
+            elif kind == "text" and value and (looks_like_formula(value)
+                                               or value in _EXCEL_ERRORS):
                 written.append(as_text(value))
             else:
                 written.append(value)

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from joinedup.common.tasks import Tracker, task, tracked
 from joinedup.returns import importing
+from joinedup.returns.archives import UnsafeWorkbook, check_workbook
 from joinedup.returns.models import Upload
 
 #: Files with more rows than this are checked and saved in the background.
@@ -56,6 +57,10 @@ def _sheet_rows(data: bytes) -> int | None:
     from joinedup.returns.columns import FIGURE_RETURN
     from joinedup.returns.files import _returns_sheet
 
+    try:
+        check_workbook(data)
+    except UnsafeWorkbook:
+        return 0  # never opened: the import says at once why
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
         try:

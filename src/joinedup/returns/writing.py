@@ -114,7 +114,7 @@ def _record_changes(cursor, *, now: str) -> None:
     cast = "::text" if _postgres() else ""
     value_text = f"CAST(v.{q('value')} AS TEXT)" if not _postgres() else f"v.{q('value')}::text"
     cursor.execute(
-        f"INSERT INTO {q(CHANGES)} (time, person_id, actor, action, content_type_id, "
+        f"INSERT INTO {q(CHANGES)} (time, person_id, actor, action, content_type_id, "  # nosec B608 - our own quoted table names
         "object_id, object_repr, before, after, reason) "
         f"SELECT {_param('timestamptz')}, {_param('bigint')}, %s, %s, {_param('integer')}, v.id, "
         f"substr(i.code || ' ' || a.name || ' ' || v.period || ': ' || {value_text}{cast}, 1, 200), "
@@ -132,13 +132,13 @@ def _param(sql_type: str) -> str:
 
 
 def _last_change_id(cursor) -> int:
-    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {q(CHANGES)}")
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {q(CHANGES)}")  # nosec B608 - our own quoted table names
     return cursor.fetchone()[0]
 
 
 def _create(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.datetime,
             source: str, upload_id: int | None) -> list[int]:
-    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {q(TABLE)}")
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {q(TABLE)}")  # nosec B608 - our own quoted table names
     first = cursor.fetchone()[0] + 1
     # In index order, each B-tree page is written once rather than revisited at random.
     frame = (rows.select("row", "indicator_id", "area_id", "period", "period_start",
@@ -153,7 +153,7 @@ def _create(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.dateti
                   "updated_at": stamp}
     _send(TABLE, frame.drop("row").select("id", pl.exclude("id")), constants, cursor)
     if _postgres():
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), "
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), "  # nosec B608 - our own quoted table names
                        f"(SELECT COALESCE(MAX(id), 1) FROM {q(TABLE)}))")
     record_run(DataValue, first, rows.height, time=now,
                description=f"{rows.height:,} figure{'' if rows.height == 1 else 's'} from "
@@ -181,7 +181,7 @@ def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.dateti
     submitted = state == DataValue.State.SUBMITTED
     sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in [*FIGURES, "note"])
     cursor.execute(
-        f"UPDATE {q(TABLE)} SET {sets}, state = %s, submitted_by_id = %s, submitted_at = %s, "
+        f"UPDATE {q(TABLE)} SET {sets}, state = %s, submitted_by_id = %s, submitted_at = %s, "  # nosec B608 - our own quoted table names
         "approved_by_id = NULL, approved_at = NULL, returned_reason = '', "
         f"version = {q(TABLE)}.version + 1, updated_at = %s FROM {STAGED} s "
         f"WHERE {q(TABLE)}.id = s.id AND {q(TABLE)}.version = s.was_version",
@@ -195,7 +195,7 @@ def _update(rows: pl.DataFrame, cursor, *, state: str, person_id, now: dt.dateti
     # staged table names exactly the figures just changed, one change each.
     content_type = ContentType.objects.get_for_model(DataValue).pk
     cursor.execute(
-        f"UPDATE {q(CHANGES)} SET after = (SELECT {_snapshot_sql('v')} FROM {q(TABLE)} v "
+        f"UPDATE {q(CHANGES)} SET after = (SELECT {_snapshot_sql('v')} FROM {q(TABLE)} v "  # nosec B608 - our own quoted table names
         f"WHERE v.id = {q(CHANGES)}.object_id) WHERE {q(CHANGES)}.id > %s "
         f"AND {q(CHANGES)}.content_type_id = %s "
         f"AND {q(CHANGES)}.object_id IN (SELECT id FROM {STAGED})", [since, content_type])

@@ -6,10 +6,13 @@ from django.urls import path
 from joinedup.web.views import account, meetings, partnership, places, plans, reports, strategy
 from joinedup.web.views import districts, gaps
 from joinedup.web.views import maps
+from joinedup.web.views import two_factor
 
 account_urls = ([
     path("sign-in/", account.SignInView.as_view(), name="sign-in"),
     path("sign-out/", account.SignOutView.as_view(), name="sign-out"),
+    path("sign-in/code/", two_factor.sign_in_code, name="sign-in-code"),
+    path("two-factor/", two_factor.two_factor_settings, name="two-factor"),
     path("about-the-data/", account.AboutDataView.as_view(), name="about-data"),
     path("accessibility/", account.AccessibilityView.as_view(), name="accessibility"),
 ], "web")

@@ -13,14 +13,14 @@ from django.db import migrations, models
 def move_files(apps, schema_editor):
     quote = schema_editor.quote_name
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote('returns_uploadfile')} (upload_id, content) "
+        cursor.execute(f"INSERT INTO {quote('returns_uploadfile')} (upload_id, content) "  # nosec B608 - our own quoted table names
                        f"SELECT id, content FROM {quote('returns_upload')}")
 
 
 def move_files_back(apps, schema_editor):
     quote = schema_editor.quote_name
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {quote('returns_upload')} SET content = (SELECT f.content "
+        cursor.execute(f"UPDATE {quote('returns_upload')} SET content = (SELECT f.content "  # nosec B608 - our own quoted table names
                        f"FROM {quote('returns_uploadfile')} f "
                        f"WHERE f.upload_id = {quote('returns_upload')}.id)")
 

@@ -80,7 +80,7 @@ def approvals(request):
 def _history(value: DataValue, user):
     shown = ("value", "numerator", "denominator", "lower_ci", "upper_ci", "note", "state",
              "version", "returned_reason")
-    changes = history_of(value)
+    changes = history_of(value, user)
     uploads = Upload.objects.visible_to(user).in_bulk(
         [c.run["upload"] for c in changes if c.run and c.run.get("upload")])
     rows = []
@@ -123,5 +123,7 @@ def value(request, pk):
         figure.refresh_from_db()
     return render(request, "returns/value.html", {
         "figure": figure, "may_edit": may_edit, "history": _history(figure, request.user),
+        # Staff are named to the people they work with, not to the public.
+        "names_shown": request.user.is_authenticated,
         "problems": problems, "stale": stale, "posted": request.POST,
     })

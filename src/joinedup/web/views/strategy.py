@@ -6,7 +6,7 @@ from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from joinedup.assessment import pages
-from joinedup.places.models import Level
+from joinedup.places.models import Area, Level
 from joinedup.common import charts
 from joinedup.returns.models import DataValue
 from joinedup.strategy import tables
@@ -29,7 +29,9 @@ def themes(request):
 def theme(request, slug):
     user = request.user
     theme = get_object_or_404(
-        Theme.objects.visible_to(user).select_related("strategy__area", "body"), slug=slug
+        Theme.objects.visible_to(user).select_related("strategy__area", "body")
+        .prefetch_related(Prefetch("strategy__comparators",
+                                   queryset=Area.objects.defer("boundary"))), slug=slug
     )
     strategy = theme.strategy
     home = strategy.area
@@ -66,12 +68,14 @@ def theme(request, slug):
             "assessment": assessment,
         })
     outcomes = []
+    pathway: dict[int, list] = {}
+    if user.is_authenticated:
+        for action in (PathwayAction.objects.visible_to(user)
+                       .filter(outcome__theme=theme).select_related("lead")):
+            pathway.setdefault(action.outcome_id, []).append(action)
     for outcome in Outcome.objects.filter(theme=theme).order_by("order", "title"):
         outcome.rows = rows_by_outcome.get(outcome.pk, [])
-        outcome.pathway = (
-            list(PathwayAction.objects.visible_to(user).filter(outcome=outcome).select_related("lead"))
-            if user.is_authenticated else []
-        )
+        outcome.pathway = pathway.get(outcome.pk, [])
         outcomes.append(outcome)
     context = {
         "theme": theme,

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from joinedup.assessment.services import reproduce, run_assessment
+from joinedup.common.cells import escape_formulas
 from joinedup.core.periods import PeriodError, parse_period
 from joinedup.strategy.models import Indicator
 
@@ -86,7 +87,7 @@ class Command(BaseCommand):
     def _print(self, results: pl.DataFrame, format: str, out: str | None, opening: str,
                ending: str) -> None:
         if format == "csv":
-            text = results.write_csv() if results.height else ""
+            text = escape_formulas(results).write_csv() if results.height else ""
             if out:
                 with open(out, "w", encoding="utf-8") as handle:
                     handle.write(text)

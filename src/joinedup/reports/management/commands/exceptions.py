@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from joinedup.common.cells import escape_formula
 from joinedup.core.periods import PeriodError, parse_period
 from joinedup.exceptions.api_schemas import SUMMARY_FIELDS, exception_summary
 from joinedup.exceptions.models import IndicatorException
@@ -82,8 +83,9 @@ def as_csv(summaries: list[dict]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(SUMMARY_FIELDS)
     for row in summaries:
-        writer.writerow([LIST_SEPARATOR.join(row[name]) if isinstance(row[name], list)
-                         else row[name] for name in SUMMARY_FIELDS])
+        writer.writerow([escape_formula(LIST_SEPARATOR.join(row[name])
+                                        if isinstance(row[name], list) else row[name])
+                         for name in SUMMARY_FIELDS])
     return buffer.getvalue()
 
 

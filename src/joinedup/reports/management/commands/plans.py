@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from joinedup.common.cells import escape_formula
 from joinedup.partnership.people import PartnershipView, person_for_command
 from joinedup.reports.plan_export import outcome_title
 from joinedup.strategy.delivery import DeliveryPlan
@@ -72,7 +73,8 @@ def as_csv(rows: list[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({name: escape_formula(value) for name, value in row.items()}
+                     for row in rows)
     return buffer.getvalue()
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from joinedup.common.cells import escape_formula
 from joinedup.partnership.models import Body
 from joinedup.partnership.people import PartnershipView, person_for_command
 from joinedup.risks.api_schemas import LINK_SEPARATOR, REGISTER_FIELDS, register_summary
@@ -79,8 +80,8 @@ def as_csv(rows: list[dict]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(REGISTER_FIELDS)
     for row in rows:
-        writer.writerow([LINK_SEPARATOR.join(row[name]) if name == "links" else row[name]
-                         for name in REGISTER_FIELDS])
+        writer.writerow([escape_formula(LINK_SEPARATOR.join(row[name]) if name == "links"
+                                        else row[name]) for name in REGISTER_FIELDS])
     return buffer.getvalue()
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404 - subprocess starts our own fixed commands only
 import sys
 import time
 
@@ -120,7 +120,7 @@ class Supervisor:
 
     def _start(self, name: str) -> None:
         # Unbuffered, so that the worker's log lines show as they happen.
-        self.children[name] = subprocess.Popen(
+        self.children[name] = subprocess.Popen(  # nosec B603 - our own fixed commands, no shell
             self.commands[name], env={**os.environ, "PYTHONUNBUFFERED": "1"},
             start_new_session=True, preexec_fn=_stop_with_parent)
 
