@@ -49,6 +49,9 @@ class Command(BaseCommand):
             f"--bind={host}:{port}",
             f"--workers={workers}",
             "--threads=4",
+            # A reader pauses a few seconds between pages; gunicorn's default of 2 s closed
+            # their kept-alive connections as their next request arrived (seen under load).
+            "--keep-alive=10",
             "--access-logfile=-",
             "--timeout=60",
             f"--graceful-timeout={GRACE}",
