@@ -145,7 +145,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks",
-    "django_tasks_db",
     "joinedup.web",
     "joinedup.history",
     "joinedup.partnership",
@@ -161,6 +160,9 @@ INSTALLED_APPS = [
     "joinedup.api",
     "joinedup.demo",
     "joinedup.maintenance",
+    # After joinedup.maintenance, whose `db_worker` (the same worker, which first marks
+    # failed what a stopped one left unfinished) then takes the place of this app's own.
+    "django_tasks_db",
 ]
 
 # Background work (large uploads) is queued in the database and run by `joinedup db_worker`,

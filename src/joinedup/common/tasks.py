@@ -7,13 +7,18 @@ project imports ``task`` from here, so moving to Django 6 changes the import bel
 Tasks are queued in the database and run by ``joinedup db_worker``, which ``joinedup
 serve`` starts beside the web server.
 
-Long work a person waits for (a large upload now; board packs later) is kept on a model
-that inherits ``TrackedWork``, which holds its state, how far it has got and what it is
-doing, for a page to show (``web/includes/progress.html``). The view marks the work queued
-as it enqueues the task; the task marks its progress as it goes::
+Long work a person waits for (a large upload, a board pack) is kept on a model that
+inherits ``TrackedWork``, which holds its state, how far it has got and what it is doing,
+for a page to show (``web/includes/progress.html``). The view queues it with
+``queue_tracked``, which marks the work queued and enqueues its task in one transaction; the
+task marks its progress as it goes::
 
     with tracked(upload, failure="Something went wrong …") as tracker:
         tracker.report("checking 400,000 rows…", done=1)
+
+While the block runs, the process holds a claim on the work (``joinedup.common.claims``).
+Work left marked running with no claim on it was abandoned by a process that died, and
+``joinedup.common.recovery`` marks it failed with the model's ``stopped_message``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import ClassVar
 
 from django.db import DatabaseError, connections, models, router
 from django.db.models.sql import UpdateQuery
@@ -28,8 +34,10 @@ from django.db.models.sql.constants import ROW_COUNT
 from django.utils import timezone
 from django_tasks import task
 
-__all__ = ["REFRESH_SECONDS", "Tracker", "TrackedWork", "progress_page", "task",
-           "tracked"]
+from joinedup.common.claims import claim, key_of
+
+__all__ = ["REFRESH_SECONDS", "Tracker", "TrackedWork", "progress_page", "queue_tracked",
+           "task", "tracked"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +68,15 @@ class TrackedWork(models.Model):
     work_error = models.TextField(
         blank=True, help_text="Why the work failed, in words for the person who asked for "
                               "it; the details are in the server's log.")
+    work_task_id = models.CharField(
+        max_length=64, blank=True,
+        help_text="The background task doing the work, when it was queued; blank when it "
+                  "was done in the request or command that asked for it.")
+
+    #: What the person is told when the process doing the work stopped before it finished.
+    stopped_message: ClassVar[str] = (
+        "This stopped before it finished, because the service was restarted, so nothing "
+        "was changed. Try again.")
 
     class Meta:
         abstract = True
@@ -75,8 +92,27 @@ class TrackedWork(models.Model):
         self.work_done, self.work_total, self.work_stage = 0, total, stage[:200]
         self.work_queued_at = timezone.now()
         self.work_started_at = self.work_finished_at = None
-        self.work_error = ""
+        self.work_error = self.work_task_id = ""
         self.save(update_fields=[f.name for f in TrackedWork._meta.fields])
+
+
+def queue_tracked(work: TrackedWork, background, *args, total: int = 0, stage: str = "",
+                  **kwargs) -> None:
+    """Mark ``work`` queued and enqueue ``background(*args, **kwargs)`` to do it, together.
+
+    The task's id is kept on the work, so that work whose task was lost with its worker
+    can be found and marked failed (``joinedup.common.recovery``).
+    """
+    from django.db import transaction
+
+    using = work._state.db or router.db_for_write(type(work))
+    with transaction.atomic(using=using):
+        work.queue_work(total=total, stage=stage)
+        queued = background.enqueue(*args, **kwargs)
+        # Written as the progress is, beside the model's own saves (and their history).
+        work.work_task_id = str(queued.id)
+        type(work)._base_manager.using(using).filter(pk=work.pk).update(
+            work_task_id=work.work_task_id)
 
 
 class Tracker:
@@ -182,24 +218,27 @@ def progress_page(request, template: str, context: dict, *, work: TrackedWork):
 
 
 @contextmanager
-def tracked(work: TrackedWork, *, failure: str, stopped: str) -> Iterator[Tracker]:
+def tracked(work: TrackedWork, *, failure: str) -> Iterator[Tracker]:
     """Mark ``work`` running for the block, then done; or failed, with a plain message.
 
     ``failure`` is what the person is told if the block raises. The exception itself goes
     on up, to the worker's record of the task and the server's log, and never to the page.
-    ``stopped`` is told instead when the worker was stopped before the block finished.
+    The model's ``stopped_message`` is told instead when the process was stopped before
+    the block finished: by a signal here, or, if it was killed outright, by the recovery
+    that finds the work running with no claim held on it.
     """
     tracker = Tracker(work)
-    tracker.start()
-    try:
-        yield tracker
-    except (KeyboardInterrupt, SystemExit):
-        tracker.fail(stopped)
-        raise
-    except BaseException:
-        tracker.fail(failure)
-        raise
-    else:
-        tracker.finish()
-    finally:
-        tracker.close()
+    with claim(key_of(work), using=tracker.alias):
+        tracker.start()
+        try:
+            yield tracker
+        except (KeyboardInterrupt, SystemExit):
+            tracker.fail(work.stopped_message)
+            raise
+        except BaseException:
+            tracker.fail(failure)
+            raise
+        else:
+            tracker.finish()
+        finally:
+            tracker.close()

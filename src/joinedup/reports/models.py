@@ -50,6 +50,10 @@ def _refuse_issued(packs, verb: str) -> None:
 
 
 class Pack(ChangeRecorded, TrackedWork):
+    stopped_message = (
+        "Building stopped before it finished, because the service was restarted, so the "
+        "pack was not changed. Build it again.")
+
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"
         HTML = "html", "HTML"

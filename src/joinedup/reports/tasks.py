@@ -7,24 +7,20 @@ pack's own page, which shows how far it has got and refreshes itself until it is
 
 from __future__ import annotations
 
-from django.db import transaction
 
-from joinedup.common.tasks import Tracker, task, tracked
+from joinedup.common.tasks import Tracker, queue_tracked, task, tracked
 from joinedup.partnership.models import Person
 from joinedup.reports import building
 from joinedup.reports.models import Pack
 
 FAILED = ("Something went wrong on our side while building this pack, so it was not changed. "
           "Try again, and if the same happens, tell your partnership officer.")
-STOPPED = ("Building stopped before it finished, because the service was restarted, so the "
-           "pack was not changed. Build it again.")
 
 
 def queue(pack: Pack, user, *, issue: bool = False) -> None:
     """Have ``pack`` built (and with ``issue``, issued) in the background as ``user``."""
-    with transaction.atomic():
-        pack.queue_work(stage="Issuing the pack" if issue else "Building the pack")
-        build_in_background.enqueue(pack.pk, user.pk, issue=issue)
+    queue_tracked(pack, build_in_background, pack.pk, user.pk, issue=issue,
+                  stage="Issuing the pack" if issue else "Building the pack")
 
 
 @task()
@@ -35,7 +31,7 @@ def build_in_background(pack_id: int, user_id: int, issue: bool = False) -> str:
     if pack is None or pack.work_state != Pack.WorkState.QUEUED:
         return "nothing to do"  # removed since, or already taken in hand
     refusal = ""
-    with tracked(pack, failure=FAILED, stopped=STOPPED) as tracker:
+    with tracked(pack, failure=FAILED) as tracker:
         def told(stage: str, done: int, total: int) -> None:
             tracker.report(stage, done=done, total=total)
 

@@ -127,7 +127,7 @@ def receive_file(data: bytes, name: str, *, user, actor: str | None = None,
     return Upload.objects.keep(
         data, person=person, actor=_actor(user, actor), collection_round=collection_round,
         received_at=timezone.now(), file_name=safe_file_name(name), size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), outcome=Upload.Outcome.REJECTED,
+        sha256=hashlib.sha256(data).hexdigest(), outcome=Upload.Outcome.UNCHECKED,
         submit=submit,
     )
 

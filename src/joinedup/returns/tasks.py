@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
-from joinedup.common.tasks import Tracker, task, tracked
+from joinedup.common.tasks import Tracker, queue_tracked, task, tracked
 from joinedup.returns import importing
 from joinedup.returns.archives import UnsafeWorkbook, check_workbook
 from joinedup.returns.models import Upload
@@ -31,8 +31,6 @@ IMPORT_STAGES = 4
 FAILED = ("Something went wrong on our side while checking this file, so none of its "
           "figures were saved. The file is kept. Upload it again, and if the same happens, "
           "tell your partnership officer.")
-STOPPED = ("Checking stopped before it finished, because the service was restarted, so none "
-           "of the figures were saved. The file is kept. Upload it again.")
 
 
 def count_rows(data: bytes, name: str) -> int | None:
@@ -83,9 +81,9 @@ def queue_import(upload: Upload, *, user, rows: int | None, reason: str = "",
     with transaction.atomic():
         upload.outcome = Upload.Outcome.UNCHECKED
         upload.save(update_fields=["outcome"])
-        upload.queue_work(total=IMPORT_STAGES,
-                          stage=f"{rows:,} rows to check" if rows else "")
-        import_in_background.enqueue(upload.pk, user.pk, reason=reason, note=note)
+        queue_tracked(upload, import_in_background, upload.pk, user.pk, reason=reason,
+                      note=note, total=IMPORT_STAGES,
+                      stage=f"{rows:,} rows to check" if rows else "")
 
 
 @task()
@@ -97,10 +95,28 @@ def import_in_background(upload_id: int, user_id: int | None, reason: str = "",
         return "nothing to do"  # deleted since it was queued, or already taken in hand
     # Checked against what the person may send now, as in the request it would have been.
     user = get_user_model().objects.filter(pk=user_id).first() or AnonymousUser()
-    with tracked(upload, failure=FAILED, stopped=STOPPED) as tracker:
+    with tracked(upload, failure=FAILED) as tracker:
         importing.import_upload(upload, user=user, reason=reason, note=note,
                                 progress=_stages(tracker))
     return upload.outcome
+
+
+def import_now(upload: Upload, *, user, reason: str = "", note: str = "",
+               dry_run: bool = False, progress: importing.Progress | None = None
+               ) -> importing.ImportResult:
+    """Check (and save) ``upload`` in this process, marking its progress as the background
+    does: so that, should the process die on the way, the upload is found abandoned and
+    marked failed, rather than left looking as if nothing had happened to it."""
+    with tracked(upload, failure=FAILED) as tracker:
+        stages = _stages(tracker)
+
+        def told(stage: str) -> None:
+            stages(stage)
+            if progress is not None:
+                progress(stage)
+
+        return importing.import_upload(upload, user=user, reason=reason, note=note,
+                                       dry_run=dry_run, progress=told)
 
 
 def _stages(tracker: Tracker) -> importing.Progress:

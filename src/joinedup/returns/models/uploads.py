@@ -26,6 +26,10 @@ class Upload(TrackedWork):
     A large file is checked and saved in the background; its progress is kept here too.
     """
 
+    stopped_message = (
+        "Checking stopped before it finished, because the service was restarted, so none "
+        "of the figures were saved. The file is kept. Upload it again.")
+
     class Outcome(models.TextChoices):
         UNCHECKED = "unchecked", "Not checked yet"
         REJECTED = "rejected", "Rejected: errors to correct"

@@ -41,7 +41,7 @@ def upload_new(request):
             if tasks.in_background(rows):
                 tasks.queue_import(upload, user=request.user, rows=rows, reason=reason)
             else:
-                importing.import_upload(upload, user=request.user, reason=reason)
+                tasks.import_now(upload, user=request.user, reason=reason)
             return redirect(upload.get_absolute_url())
     return render(request, "returns/upload_new.html", {
         "rounds": rounds, "chosen": chosen, "error": error,
@@ -62,8 +62,8 @@ def upload(request, pk):
             tasks.queue_import(kept, user=request.user, rows=kept.rows, note=note,
                                reason=request.POST.get("reason", "").strip())
         else:
-            result = importing.import_upload(kept, user=request.user, note=note,
-                                             reason=request.POST.get("reason", "").strip())
+            result = tasks.import_now(kept, user=request.user, note=note,
+                                      reason=request.POST.get("reason", "").strip())
             if result.saved:
                 messages.success(request, "The figures were saved with your note.")
         return redirect(kept.get_absolute_url())

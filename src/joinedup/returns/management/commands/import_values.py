@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from joinedup.partnership.people import person_for_command
-from joinedup.returns import importing
+from joinedup.returns import importing, tasks
 from joinedup.returns.models import CollectionRound
 
 #: Problems printed to the terminal; the rest are counted.
@@ -55,9 +55,9 @@ class Command(BaseCommand):
             if options["verbosity"] >= 1:
                 self._say(f"{path}: {stage} ({time.perf_counter() - started:.1f} s)")
 
-        result = importing.import_upload(upload, user=user, reason=options["reason"],
-                                         note=options["note"], dry_run=options["dry_run"],
-                                         progress=progress)
+        result = tasks.import_now(upload, user=user, reason=options["reason"],
+                                  note=options["note"], dry_run=options["dry_run"],
+                                  progress=progress)
         for problem in result.problems[:SHOWN]:
             kind = "" if problem.is_error else "warning: "
             sys.stderr.write(f"{problem.file}:{problem.row}:{problem.column}: {kind}"
