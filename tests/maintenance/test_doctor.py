@@ -11,7 +11,10 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from joinedup.common.claims import claim, key_of
+from joinedup.common.recovery import recover_abandoned
 from joinedup.maintenance import doctor
+from joinedup.returns.models import Upload
 
 from .conftest import run_joinedup
 
@@ -56,6 +59,21 @@ def test_tasks_waiting_too_long_mean_the_worker_is_not_running():
         "1 background tasks have waited longer than 10 minutes (the oldest 45 minutes): the "
         "worker is not running or cannot keep up. Start it with `joinedup db_worker`")
     assert doctor.check_worker(timedelta(minutes=60)).ok
+
+
+@pytest.mark.django_db
+def test_work_left_running_by_a_stopped_process_is_reported_until_a_worker_starts():
+    upload = Upload.objects.create(
+        actor="officer", received_at=timezone.now(), file_name="figures.csv", size=0,
+        sha256="0" * 64, outcome=Upload.Outcome.UNCHECKED, work_state=Upload.WorkState.RUNNING)
+    finding = doctor.check_worker(timedelta(minutes=10))
+    assert finding.problem.startswith(
+        "0 background task(s) and 1 upload(s) or pack(s) were left unfinished by a process "
+        "that stopped")
+    with claim(key_of(upload)):  # as while a process is still checking it
+        assert doctor.check_worker(timedelta(minutes=10)).ok
+    recover_abandoned()
+    assert doctor.check_worker(timedelta(minutes=10)).ok
 
 
 def test_no_space_is_reported(tmp_path):

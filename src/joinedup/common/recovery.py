@@ -31,7 +31,8 @@ from django.utils import timezone
 
 from joinedup.common.claims import is_claimed, key_of
 
-__all__ = ["Recovered", "WorkerStopped", "recover_abandoned", "worker_key"]
+__all__ = ["Recovered", "WorkerStopped", "count_abandoned", "recover_abandoned",
+           "worker_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +57,34 @@ def worker_key(worker_id: str) -> str:
 
 def recover_abandoned(using: str = DEFAULT_DB_ALIAS) -> Recovered:
     """Mark failed every task and piece of tracked work whose process died with it."""
-    tasks = _fail_abandoned_tasks(using)
-    work = sum(_fail_abandoned_work(model, using) for model in tracked_models())
+    from django_tasks_db.models import DBTaskResult
+
+    tasks = 0
+    for result in DBTaskResult.objects.using(using).filter(pk__in=abandoned_tasks(using)):
+        worker = result.worker_ids[-1] if result.worker_ids else "(unknown)"
+        result.set_failed(WorkerStopped(
+            f"The worker {worker} stopped before this task finished; it was marked failed "
+            "when the next worker started."))
+        tasks += 1
+    work = 0
+    for model in tracked_models():
+        states = model.WorkState
+        # Only rows still as they were found: work that finished meanwhile keeps its ending.
+        work += model._base_manager.using(using).filter(
+            pk__in=abandoned_work(model, using),
+            work_state__in=[states.RUNNING, states.QUEUED],
+        ).update(work_state=states.FAILED, work_error=model.stopped_message,
+                 work_finished_at=timezone.now())
     if tasks or work:
         logger.warning("Marked failed %d task(s) and %d piece(s) of work left running by "
                        "a process that stopped", tasks, work)
     return Recovered(tasks=tasks, work=work)
+
+
+def count_abandoned(using: str = DEFAULT_DB_ALIAS) -> Recovered:
+    """How many tasks and pieces of work ``recover_abandoned`` would mark failed now."""
+    return Recovered(tasks=len(abandoned_tasks(using)),
+                     work=sum(len(abandoned_work(m, using)) for m in tracked_models()))
 
 
 def tracked_models() -> list[type]:
@@ -71,41 +94,34 @@ def tracked_models() -> list[type]:
     return [model for model in apps.get_models() if issubclass(model, TrackedWork)]
 
 
-def _fail_abandoned_tasks(using: str) -> int:
+def abandoned_tasks(using: str) -> list:
+    """The ids of tasks marked running whose worker holds no claim: it is gone."""
     from django_tasks_db.models import DBTaskResult
 
-    failed = 0
-    for result in DBTaskResult.objects.using(using).running():
-        worker = result.worker_ids[-1] if result.worker_ids else ""
-        if worker and is_claimed(worker_key(worker), using):
-            continue
-        result.set_failed(WorkerStopped(
-            f"The worker {worker or '(unknown)'} stopped before this task finished; it was "
-            "marked failed when the next worker started."))
-        failed += 1
-    return failed
+    return [pk for pk, workers in DBTaskResult.objects.using(using).running()
+            .values_list("pk", "worker_ids")
+            if not (workers and is_claimed(worker_key(workers[-1]), using))]
 
 
-def _fail_abandoned_work(model, using: str) -> int:
+def abandoned_work(model, using: str) -> list:
+    """The keys of ``model``'s work that no process is doing, nor any task will do: marked
+    running with no claim on it, or queued for a task no longer waiting or running (or
+    running on a worker that is gone)."""
     from django_tasks_db.models import DBTaskResult
 
     states = model.WorkState
     rows = model._base_manager.using(using)
-    abandoned = [work.pk for work in rows.filter(work_state=states.RUNNING)
-                 if not is_claimed(key_of(work), using)]
+    found = [work.pk for work in rows.filter(work_state=states.RUNNING).only("pk")
+             if not is_claimed(key_of(work), using)]
     queued = dict(rows.filter(work_state=states.QUEUED).exclude(work_task_id="")
                   .values_list("pk", "work_task_id"))
     if queued:
+        gone = {str(pk) for pk in abandoned_tasks(using)}
         alive = {str(pk) for pk in DBTaskResult.objects.using(using).filter(
             id__in=list(queued.values())).exclude(status__in=_finished()).values_list(
-                "id", flat=True)}
-        abandoned += [pk for pk, task_id in queued.items() if task_id not in alive]
-    if not abandoned:
-        return 0
-    # Only rows still as they were found: work that finished meanwhile keeps its ending.
-    return rows.filter(pk__in=abandoned, work_state__in=[states.RUNNING, states.QUEUED]
-                       ).update(work_state=states.FAILED, work_error=model.stopped_message,
-                                work_finished_at=timezone.now())
+                "id", flat=True)} - gone
+        found += [pk for pk, task_id in queued.items() if task_id not in alive]
+    return found
 
 
 def _finished() -> list[str]:

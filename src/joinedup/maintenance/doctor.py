@@ -73,13 +73,23 @@ def check_database(using: str = "default") -> Finding:
 def check_worker(waiting: timedelta, using: str = "default") -> Finding:
     from django_tasks_db.models import DBTaskResult
 
+    from joinedup.common.recovery import count_abandoned
+
     try:
         now = timezone.now()
         late = DBTaskResult.objects.using(using).ready().filter(run_after__lt=now - waiting)
         count = late.count()
         oldest = late.order_by("run_after").values_list("run_after", flat=True).first()
+        abandoned = count_abandoned(using)
     except DatabaseError:
         return Finding("task worker", "Not checked: the database cannot be read.")
+    if abandoned:
+        return Finding("task worker",
+                       f"{abandoned.tasks} background task(s) and {abandoned.work} upload(s) "
+                       "or pack(s) were left unfinished by a process that stopped (killed, or "
+                       "the machine restarted), and still show as in progress. Start the "
+                       "worker (`joinedup db_worker`, or `joinedup serve`): on starting it "
+                       "marks them failed, and the people waiting are told to try again.")
     if count:
         minutes = int((now - oldest).total_seconds() // 60)
         return Finding("task worker",
