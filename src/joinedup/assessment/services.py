@@ -171,30 +171,43 @@ def run_assessment(*, indicator: Indicator | None = None, as_at_period: str | No
         parameters=parameters.to_dict(), person=person if getattr(person, "pk", None) else None,
         actor=actor or (person.get_username() if person is not None else "system"),
     )
+    if not store:
+        return run, _assessed(indicators, as_at_end, parameters, progress)[-1]
+    with transaction.atomic():
+        # The indicators are locked before their figures are read, so that two runs over
+        # the same indicator (two of its figures approved at once, through two servers)
+        # take turns: the second reads the first's figures, and neither stores over the
+        # other's results half way.
+        list(Indicator.objects.filter(pk__in=indicators.values("pk")).order_by("pk")
+             .select_for_update().values_list("pk", flat=True))
+        values, polarity, results = _assessed(indicators, as_at_end, parameters, progress)
+        run.save()
+        ids = _Ids(indicators=dict(Indicator.objects.values_list("code", "pk")),
+                   areas=dict(Area.objects.values_list("code", "pk")))
+        _store(run, indicators, results, ids)
+        flags = _store_flags(run, indicators, results, parameters, today, ids)
+        _store_gaps(run, indicators, values, polarity, parameters, ids)
+        run.state = AssessmentRun.State.DONE
+        run.rows = results.height
+        run.flags_raised = flags
+        run.finished_at = timezone.now()
+        run.seconds = time.monotonic() - started
+        run.save()
+        assessment_stored.send(
+            sender=AssessmentRun, run=run,
+            indicator_ids=list(indicators.order_by("pk").values_list("pk", flat=True)),
+            today=today)
+    return run, results
+
+
+def _assessed(indicators, as_at_end, parameters, progress):
+    """The covered indicators' figures and the core's assessment of them."""
     values, polarity, targets = frames_for(indicators, as_at_end)
     total = values.height
     results = (assess(values, polarity, targets, parameters,
                       progress=(lambda done: progress(done, total)) if progress else None)
                if total else pl.DataFrame())
-    if store:
-        with transaction.atomic():
-            run.save()
-            ids = _Ids(indicators=dict(Indicator.objects.values_list("code", "pk")),
-                       areas=dict(Area.objects.values_list("code", "pk")))
-            _store(run, indicators, results, ids)
-            flags = _store_flags(run, indicators, results, parameters, today, ids)
-            _store_gaps(run, indicators, values, polarity, parameters, ids)
-            run.state = AssessmentRun.State.DONE
-            run.rows = results.height
-            run.flags_raised = flags
-            run.finished_at = timezone.now()
-            run.seconds = time.monotonic() - started
-            run.save()
-            assessment_stored.send(
-                sender=AssessmentRun, run=run,
-                indicator_ids=list(indicators.order_by("pk").values_list("pk", flat=True)),
-                today=today)
-    return run, results
+    return values, polarity, results
 
 
 def reproduce(period: str, indicator: Indicator | None = None) -> pl.DataFrame:
