@@ -366,8 +366,9 @@ def test_changes_to_one_figure_from_the_same_copy_through_both_servers_save_one(
     saved = [i for i, (status, _, _) in enumerate(results) if status == 302]
     assert len(saved) == 1, cluster.logs()
     won = values[saved[0]]
-    refused = (f"this figure has been changed since your copy was made (your version "
-               f"{before['version']}, now {before['version'] + 1}); download it again")
+    refused = (f"Someone changed this figure after you opened it (your copy is version "
+               f"{before['version']}, it is now version {before['version'] + 1}). Your "
+               "change was not saved")
     for i, (status, _, page) in enumerate(results):
         if i != saved[0]:
             assert status == 200

@@ -145,6 +145,24 @@ def change_value(figure: DataValue, user, /, *, version: int, reason: str = "",
     """
     from joinedup.returns.importing import import_table
 
+    _refuse_if_stale(figure, version)
+    row = {"row": 1, "indicator": figure.indicator.code, "area": figure.area.code,
+           "period": figure.period, "version": str(version)}
+    for name in ("value", "numerator", "denominator", "lower_ci", "upper_ci"):
+        given = figures.get(name, getattr(figure, name))
+        row[name] = None if given is None else str(given)
+    row["note"] = (figure.note if note is None else note) or None
+    table = pl.DataFrame([row], schema={k: (pl.Int64 if k == "row" else pl.String) for k in row})
+    result = import_table(table, source="the form", user=user, reason=reason, submit=submit)
+    if not result.saved and any(p.column == "version" for p in result.errors):
+        # Changed by someone else while this change was on its way (its check reads the
+        # version again, under the figures' lock): the same refusal as before it started.
+        _refuse_if_stale(figure, version)
+    return result
+
+
+def _refuse_if_stale(figure: DataValue, version: int) -> None:
+    """Raise ``StaleEdit`` if ``figure`` is no longer at ``version``."""
     current = DataValue.objects.filter(pk=figure.pk).values_list("version", flat=True).first()
     if current is None:
         raise WorkflowError("This figure no longer exists.")
@@ -153,11 +171,3 @@ def change_value(figure: DataValue, user, /, *, version: int, reason: str = "",
             f"Someone changed this figure after you opened it (your copy is version "
             f"{version}, it is now version {current}). Your change was not saved: look at "
             "the figure as it is now, and make your change again if it is still needed.")
-    row = {"row": 1, "indicator": figure.indicator.code, "area": figure.area.code,
-           "period": figure.period, "version": str(version)}
-    for name in ("value", "numerator", "denominator", "lower_ci", "upper_ci"):
-        given = figures.get(name, getattr(figure, name))
-        row[name] = None if given is None else str(given)
-    row["note"] = (figure.note if note is None else note) or None
-    table = pl.DataFrame([row], schema={k: (pl.Int64 if k == "row" else pl.String) for k in row})
-    return import_table(table, source="the form", user=user, reason=reason, submit=submit)
