@@ -160,6 +160,27 @@ def test_stale_change_is_refused_and_explained(api):
     assert DataValue.objects.get(pk=pk).value == new
 
 
+def test_a_change_made_stale_on_its_way_is_refused_as_stale(api, monkeypatch):
+    from joinedup.returns import importing
+
+    pct = api("pct")
+    pk = pct.post("/api/values", {"values": [figure()]}).json()["value_ids"][0]
+    checking = importing.import_table
+
+    def changed_meanwhile(*args, **kwargs):
+        # Another person's change to the figure commits after this one's first look.
+        DataValue.objects.filter(pk=pk).update(version=2, value=99.9)
+        return checking(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "import_table", changed_meanwhile)
+    stale = pct.patch(f"/api/values/{pk}", {"version": 1, "value": 12.5})
+    assert stale.status_code == 409
+    assert stale.json()["detail"].startswith(
+        "Someone changed this figure after you opened it (your copy is version 1, it is now "
+        "version 2). Your change was not saved")
+    assert DataValue.objects.get(pk=pk).value == pytest.approx(99.9)
+
+
 def test_only_the_owner_changes_a_figure(api):
     approved = latest()
     answer = api("police").patch(f"/api/values/{approved.pk}",
