@@ -196,6 +196,9 @@ OTP_TOTP_ISSUER = env_str("JOINEDUP_SERVICE_NAME", "JoinedUp")
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before every middleware that uses the database: a database out of reach, or a
+    # full disk, is answered with a page that says so (503, 507) rather than a 500.
+    "joinedup.web.unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

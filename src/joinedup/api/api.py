@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from joinedup.partnership.api_auth import TokenRefused
 from joinedup.common.api import invalid
+from joinedup.common.outages import KINDS, answered, outage
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,20 @@ def unexpected(request, exc):
         request, {"detail": "Something went wrong on our side; nothing was changed. "
                   "Try again, and tell the partnership officer if it happens again."},
         status=500)
+
+
+def database_failed(request, exc):
+    """A database out of reach (503) or a full disk (507) answers as the pages do; any
+    other database error is a fault like any other."""
+    found = outage(exc)
+    if found is None:
+        return unexpected(request, exc)
+    response = api.create_response(request, {"detail": found.detail}, status=found.status)
+    return answered(response, request, exc, found)
+
+
+for _kind in KINDS:
+    api.add_exception_handler(_kind, database_failed)
 
 
 def _mount() -> None:
