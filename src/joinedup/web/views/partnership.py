@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from joinedup.common.querysets import manages_framework
@@ -18,9 +18,15 @@ from joinedup.partnership.models import (
 )
 from joinedup.places.models import Area
 from joinedup.strategy.models import Indicator, Outcome, Strategy, Theme
+from joinedup.web import page_cache
 
 
 def overview(request):
+    return page_cache.cached_page(request, "partnership/overview.html",
+                                  lambda: _overview_context(request))
+
+
+def _overview_context(request) -> dict:
     user = request.user
     strategy = Strategy.objects.visible_to(user).home()
     indicators = Indicator.objects.visible_to(user)
@@ -68,10 +74,15 @@ def overview(request):
             "areas": Area.objects.visible_to(user).filter(level="ward").count(),
         },
     }
-    return render(request, "partnership/overview.html", context)
+    return context
 
 
 def body(request, slug):
+    return page_cache.cached_page(request, "partnership/body.html",
+                                  lambda: _body_context(request, slug))
+
+
+def _body_context(request, slug) -> dict:
     user = request.user
     body = get_object_or_404(
         Body.objects.visible_to(user).select_related("parent", "area"), slug=slug
@@ -96,4 +107,4 @@ def body(request, slug):
                        reverse=True),
         "may_manage_meetings": manages_framework(user),
     }
-    return render(request, "partnership/body.html", context)
+    return context

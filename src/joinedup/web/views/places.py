@@ -11,6 +11,7 @@ from joinedup.places.models import LEVEL_RANK, Area, Level
 from joinedup.common import charts
 from joinedup.returns.models import DataValue
 from joinedup.strategy.models import Strategy
+from joinedup.web import page_cache
 
 
 def areas(request):
@@ -34,6 +35,11 @@ def areas(request):
 
 
 def area(request, code):
+    return page_cache.cached_page(request, "places/area.html",
+                                  lambda: _area_context(request, code))
+
+
+def _area_context(request, code) -> dict:
     user = request.user
     area = get_object_or_404(Area.objects.visible_to(user).select_related("parent"), code=code)
     children = list(
@@ -58,17 +64,13 @@ def area(request, code):
             "pieces": layers["pieces"],
             "colour_field": layers["colour_field"],
         }
-    return render(
-        request,
-        "places/area.html",
-        {
-            "area": area,
-            "ancestors": area.ancestors(),
-            "children": children,
-            "latest": latest,
-            "map": figure,
-        },
-    )
+    return {
+        "area": area,
+        "ancestors": area.ancestors(),
+        "children": children,
+        "latest": latest,
+        "map": figure,
+    }
 
 
 def latest_by_indicator(values) -> list:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import prefetch_related_objects
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 
 from joinedup.assessment.pages import SeriesAssessment, series_assessment
 from joinedup.core.periods import PeriodError, parse_period
@@ -35,6 +35,7 @@ from joinedup.reports.layers import (
     ReportItem,
     layer_report,
 )
+from joinedup.web import page_cache
 
 #: The most exceptions a report draws the charts of in the page itself.
 CHARTS_IN_PAGE = 10
@@ -159,6 +160,11 @@ def period_choices(user) -> list[str]:
 
 @login_required
 def report(request, slug):
+    return page_cache.cached_page(request, "partnership/report.html",
+                                  lambda: _report_context(request, slug))
+
+
+def _report_context(request, slug) -> dict:
     user = request.user
     body = get_object_or_404(Body.objects.visible_to(user).select_related("area"), slug=slug)
     period, period_problem = chosen_period(request)
@@ -182,4 +188,4 @@ def report(request, slug):
         "risks": risk_slot(user, body=None if is_board else body),
         "forum_outcomes": forum_outcomes(body, user) if body.kind == "area_forum" else None,
     }
-    return render(request, "partnership/report.html", context)
+    return context

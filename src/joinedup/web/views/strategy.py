@@ -11,6 +11,7 @@ from joinedup.common import charts
 from joinedup.returns.models import DataValue
 from joinedup.strategy import tables
 from joinedup.strategy.models import Indicator, Milestone, Outcome, PathwayAction, Target, Theme
+from joinedup.web import page_cache
 
 
 def themes(request):
@@ -27,6 +28,11 @@ def themes(request):
 
 
 def theme(request, slug):
+    return page_cache.cached_page(request, "strategy/theme.html",
+                                  lambda: _theme_context(request, slug))
+
+
+def _theme_context(request, slug) -> dict:
     user = request.user
     theme = get_object_or_404(
         Theme.objects.visible_to(user).select_related("strategy__area", "body")
@@ -84,7 +90,7 @@ def theme(request, slug):
         "chair": theme.body.chair() if theme.body and user.is_authenticated else None,
         "flags": list(pages.open_flags(user, indicator__outcome__theme=theme)),
     }
-    return render(request, "strategy/theme.html", context)
+    return context
 
 
 def indicators(request):
@@ -98,6 +104,11 @@ def indicators(request):
 
 
 def indicator(request, slug):
+    return page_cache.cached_page(request, "strategy/indicator.html",
+                                  lambda: _indicator_context(request, slug))
+
+
+def _indicator_context(request, slug) -> dict:
     user = request.user
     indicator = get_object_or_404(
         Indicator.objects.visible_to(user).select_related(
@@ -143,7 +154,7 @@ def indicator(request, slug):
         "shared_with": indicator.shared_with.all() if indicator.visibility == "restricted" else [],
         "chart": _trend_chart(indicator, values, areas, targets),
     }
-    return render(request, "strategy/indicator.html", context)
+    return context
 
 
 def _area_choices(areas, values) -> list:
