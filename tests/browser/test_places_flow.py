@@ -34,6 +34,8 @@ def test_a_forum_chair_chooses_outcomes_imports_priorities_and_reads_the_map(pag
         "Forums, priorities and operations")
     assert axe(page) == []
     page.get_by_test_id("forums").get_by_role("link", name="East Area Forum").click()
+    # The forum's page must be there before its boxes are listed (listing does not wait).
+    expect(page.get_by_role("heading", level=1)).to_have_text("East Area Forum")
     form = page.get_by_test_id("choose-form")
     for box in form.get_by_role("checkbox").all():
         box.uncheck()
