@@ -3,12 +3,15 @@
     joinedup assess --values V.csv|V.parquet [--indicators I.csv] [--targets T.csv]
                     [--spc-screen | --no-spc-screen] [--run-length 7]
                     [--parameters P.json] [--areas A.csv --gaps G.csv]
-                    --out OUT.csv|OUT.parquet
+                    [--executor local|dask [--scheduler ADDRESS | --workers 2]]
+                    --out OUT.csv|OUT.parquet|OUT
 
 Bad input stops the run before anything is written, with each problem given as
 ``FILE:LINE:COLUMN: message`` on standard error and exit status 1. Long runs show a
 progress bar on standard error. The parameters used are written beside the output
-(``OUT.parameters.json``) so the run can be reproduced.
+(``OUT.parameters.json``) so the run can be reproduced. ``--values`` may be a folder of
+Parquet parts, read in name order. With ``--executor dask`` the batches of indicators are
+assessed on a Dask cluster and ``OUT`` is a folder of Parquet parts (``dask_executor``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -25,6 +30,8 @@ from joinedup.core.parameters import AssessmentParameters, ParameterError
 from joinedup.core.schemas import FrameError, check_polarity, check_targets, check_values
 
 SUFFIXES = (".csv", ".parquet")
+FOLDER_SUFFIXES = ("", ".parquet")
+LOCAL_WORKERS = 2
 PROGRESS_FROM_ROWS = 200_000
 
 
@@ -64,15 +71,30 @@ def parser() -> argparse.ArgumentParser:
                    help="CSV or Parquet file for the gaps between the areas of each level "
                         "(needs --areas); whether each gap is narrowing goes beside it, in "
                         "GAPS.trends.csv or .parquet")
-    p.add_argument("--out", required=True, type=Path, help="CSV or Parquet file to write")
+    p.add_argument("--out", required=True, type=Path,
+                   help="CSV or Parquet file to write (with --executor dask, a folder of "
+                        "Parquet parts)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="where to assess: this process (the default) or a Dask cluster")
+    cluster = p.add_mutually_exclusive_group()
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="with --executor dask, the scheduler to use "
+                              "(e.g. tcp://10.0.0.5:8786); without it a local cluster is "
+                              "started and closed afterwards")
+    cluster.add_argument("--workers", type=int,
+                         help="with --executor dask and no --scheduler, worker processes "
+                              "of the local cluster (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
 def read_table(path: Path, role: str) -> pl.DataFrame:
-    """Read a CSV (as text, so nothing is silently converted) or a Parquet file."""
+    """Read a CSV (as text, so nothing is silently converted), a Parquet file, or a folder
+    of Parquet parts."""
     if not path.exists():
         raise InputError([f"{path}: no such file ({role})"])
+    if path.is_dir():
+        return read_parts(path, role)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError([f"{path}: the {role} file must be .csv or .parquet, not "
@@ -84,6 +106,18 @@ def read_table(path: Path, role: str) -> pl.DataFrame:
                            truncate_ragged_lines=False)
     except (pl.exceptions.PolarsError, OSError) as error:
         raise InputError([f"{path}: cannot be read as {suffix[1:].upper()}: "
+                          f"{str(error).splitlines()[0]}"]) from None
+
+
+def read_parts(folder: Path, role: str) -> pl.DataFrame:
+    """The Parquet parts of a folder, one after another in name order."""
+    parts = sorted(folder.glob("*.parquet"))
+    if not parts:
+        raise InputError([f"{folder}: the {role} folder has no .parquet parts"])
+    try:
+        return pl.read_parquet(parts)
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise InputError([f"{folder}: cannot be read as Parquet parts: "
                           f"{str(error).splitlines()[0]}"]) from None
 
 
@@ -141,6 +175,16 @@ def parameters_from(options) -> AssessmentParameters:
         raise InputError([f"parameters: {error}"]) from None
 
 
+def output_table(batch: pl.DataFrame):
+    """One batch of results as the Arrow table written to Parquet."""
+    return batch.drop("_row").to_arrow()
+
+
+def write_parameters(out: Path, parameters: AssessmentParameters) -> None:
+    out.with_name(out.name + ".parameters.json").write_text(
+        json.dumps({"parameters": parameters.to_dict()}, indent=2) + "\n")
+
+
 def write(results_batches, out: Path, parameters: AssessmentParameters, progress) -> int:
     """Stream batches into the output; return the number of rows written."""
     import pyarrow.parquet as pq
@@ -152,7 +196,7 @@ def write(results_batches, out: Path, parameters: AssessmentParameters, progress
     try:
         for batch in results_batches:
             if out.suffix.lower() == ".parquet":
-                table = batch.drop("_row").to_arrow()
+                table = output_table(batch)
                 if writer is None:
                     writer = pq.ParquetWriter(temporary, table.schema)
                 writer.write_table(table)
@@ -168,8 +212,7 @@ def write(results_batches, out: Path, parameters: AssessmentParameters, progress
     finally:
         if temporary.exists():
             temporary.unlink()
-    out.with_name(out.name + ".parameters.json").write_text(
-        json.dumps({"parameters": parameters.to_dict()}, indent=2) + "\n")
+    write_parameters(out, parameters)
     return rows
 
 
@@ -219,15 +262,33 @@ def write_gaps(values: pl.DataFrame, polarity, areas: pl.DataFrame, out: Path,
             frame.with_columns(pl.col(pl.Enum).cast(pl.String)).write_csv(path)
 
 
-def main(argv: list[str]) -> int:
-    options = parser().parse_args(argv)
+def usage_error(options) -> str | None:
+    """What is wrong with the options as given, if anything."""
+    dask = options.executor == "dask"
     for name in ("out", "gaps"):
         path = getattr(options, name)
-        if path is not None and path.suffix.lower() not in SUFFIXES:
-            sys.stderr.write(f"joinedup assess: --{name} must end in .csv or .parquet: {path}\n")
-            return 2
+        if path is None:
+            continue
+        if name == "out" and dask:
+            if path.suffix.lower() not in FOLDER_SUFFIXES:
+                return (f"--executor dask writes a folder of Parquet parts; --out must be a "
+                        f"folder name, with no extension or .parquet: {path}")
+        elif path.suffix.lower() not in SUFFIXES:
+            return f"--{name} must end in .csv or .parquet: {path}"
     if (options.gaps is None) != (options.areas is None):
-        sys.stderr.write("joinedup assess: --gaps and --areas go together\n")
+        return "--gaps and --areas go together"
+    if not dask and (options.scheduler is not None or options.workers is not None):
+        return "--scheduler and --workers need --executor dask"
+    if options.workers is not None and options.workers < 1:
+        return "--workers must be at least 1"
+    return None
+
+
+def main(argv: list[str]) -> int:
+    options = parser().parse_args(argv)
+    problem = usage_error(options)
+    if problem is not None:
+        sys.stderr.write(f"joinedup assess: {problem}\n")
         return 2
     try:
         parameters = parameters_from(options)
@@ -238,18 +299,56 @@ def main(argv: list[str]) -> int:
         sys.stderr.write("Nothing was written.\n")
         return 1
     show = not options.quiet and values.height >= PROGRESS_FROM_ROWS
+    if options.executor == "dask":
+        rows = assess_on_cluster(options, values, polarity, targets, parameters, show)
+        if rows is None:
+            return 1
+    else:
+        with progress_bar(show, values.height) as advance:
+            batches = assess_batches(values, polarity, targets, parameters, progress=advance)
+            rows = write(batches, options.out, parameters, None)
+    if areas is not None:
+        write_gaps(values, polarity, areas, options.gaps, parameters)
+    if not options.quiet:
+        sys.stderr.write(f"Assessed {rows:,} rows; wrote {options.out}\n")
+    return 0
+
+
+@contextmanager
+def progress_bar(show: bool, total: int) -> Iterator[Callable[[int], None]]:
+    """A bar on standard error of the rows assessed; yields the function to call with the
+    rows done so far."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True, quiet=not show)
     with Progress(TextColumn("Assessing"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("rows"), TimeElapsedColumn(), console=console) as bar:
-        task = bar.add_task("rows", total=values.height)
-        batches = assess_batches(values, polarity, targets, parameters,
-                                 progress=lambda done: bar.update(task, completed=done))
-        rows = write(batches, options.out, parameters, bar)
-    if areas is not None:
-        write_gaps(values, polarity, areas, options.gaps, parameters)
-    if not options.quiet:
-        sys.stderr.write(f"Assessed {rows:,} rows; wrote {options.out}\n")
-    return 0
+        task = bar.add_task("rows", total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def assess_on_cluster(options, values, polarity, targets, parameters, show: bool) -> int | None:
+    """Assess on a Dask cluster into the folder ``--out``; ``None`` when the cluster could
+    not be used (the reason is on standard error, and nothing was written)."""
+    import signal
+
+    from joinedup.assessment import dask_executor
+
+    # Stopped with SIGTERM, close the cluster and remove the unfinished parts, as on Ctrl+C.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    try:
+        with dask_executor.connect(options.scheduler, options.workers or LOCAL_WORKERS
+                                   ) as client:
+            if not options.quiet:
+                sys.stderr.write(f"Assessing on {dask_executor.worker_count(client)} Dask "
+                                 f"worker(s) at {client.scheduler_info()['address']}\n")
+            with progress_bar(show, values.height) as advance:
+                rows = dask_executor.assess_to_folder(client, values, polarity, targets,
+                                                      parameters, options.out, advance)
+    except dask_executor.ExecutorError as error:
+        sys.stderr.write("\n".join(error.lines) + "\n")
+        sys.stderr.write("Nothing was written.\n")
+        return None
+    write_parameters(options.out, parameters)
+    return rows
