@@ -66,12 +66,12 @@ def recover_abandoned(using: str = DEFAULT_DB_ALIAS) -> Recovered:
             f"The worker {worker} stopped before this task finished; it was marked failed "
             "when the next worker started."))
         tasks += 1
-    work = 0
+    work, gone = 0, abandoned_tasks(using)
     for model in tracked_models():
         states = model.WorkState
         # Only rows still as they were found: work that finished meanwhile keeps its ending.
         work += model._base_manager.using(using).filter(
-            pk__in=abandoned_work(model, using),
+            pk__in=abandoned_work(model, using, gone),
             work_state__in=[states.RUNNING, states.QUEUED],
         ).update(work_state=states.FAILED, work_error=model.stopped_message,
                  work_finished_at=timezone.now())
@@ -83,8 +83,9 @@ def recover_abandoned(using: str = DEFAULT_DB_ALIAS) -> Recovered:
 
 def count_abandoned(using: str = DEFAULT_DB_ALIAS) -> Recovered:
     """How many tasks and pieces of work ``recover_abandoned`` would mark failed now."""
-    return Recovered(tasks=len(abandoned_tasks(using)),
-                     work=sum(len(abandoned_work(m, using)) for m in tracked_models()))
+    gone = abandoned_tasks(using)
+    return Recovered(tasks=len(gone),
+                     work=sum(len(abandoned_work(m, using, gone)) for m in tracked_models()))
 
 
 def tracked_models() -> list[type]:
@@ -103,10 +104,10 @@ def abandoned_tasks(using: str) -> list:
             if not (workers and is_claimed(worker_key(workers[-1]), using))]
 
 
-def abandoned_work(model, using: str) -> list:
+def abandoned_work(model, using: str, gone: list) -> list:
     """The keys of ``model``'s work that no process is doing, nor any task will do: marked
     running with no claim on it, or queued for a task no longer waiting or running (or
-    running on a worker that is gone)."""
+    running on a worker that is gone: ``gone``, from ``abandoned_tasks``)."""
     from django_tasks_db.models import DBTaskResult
 
     states = model.WorkState
@@ -116,10 +117,10 @@ def abandoned_work(model, using: str) -> list:
     queued = dict(rows.filter(work_state=states.QUEUED).exclude(work_task_id="")
                   .values_list("pk", "work_task_id"))
     if queued:
-        gone = {str(pk) for pk in abandoned_tasks(using)}
+        lost = {str(pk) for pk in gone}
         alive = {str(pk) for pk in DBTaskResult.objects.using(using).filter(
             id__in=list(queued.values())).exclude(status__in=_finished()).values_list(
-                "id", flat=True)} - gone
+                "id", flat=True)} - lost
         found += [pk for pk, task_id in queued.items() if task_id not in alive]
     return found
 

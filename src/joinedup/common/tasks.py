@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
-from django.db import DatabaseError, connections, models, router
+from django.db import DatabaseError, connections, models, router, transaction
 from django.db.models.sql import UpdateQuery
 from django.db.models.sql.constants import ROW_COUNT
 from django.utils import timezone
@@ -103,8 +103,6 @@ def queue_tracked(work: TrackedWork, background, *args, total: int = 0, stage: s
     The task's id is kept on the work, so that work whose task was lost with its worker
     can be found and marked failed (``joinedup.common.recovery``).
     """
-    from django.db import transaction
-
     using = work._state.db or router.db_for_write(type(work))
     with transaction.atomic(using=using):
         work.queue_work(total=total, stage=stage)
