@@ -112,7 +112,7 @@ def test_bad_rows_are_reported_by_file_line_and_column_and_nothing_is_written(fi
         "bad.csv:3:period: 'someday' is not a period JoinedUp can read: a period is written "
         "with its year in four digits, such as 2019 or 2019/20",
         "bad.csv:4:value: 'lots' is not a number",
-        "bad.csv:5:period: '2017/18' repeats the same indicator, area and period as row 0",
+        "bad.csv:5:period: '2017/18' repeats the same indicator, area and period as line 2",
         "bad_indicators.csv:2:polarity: 'sideways' must be up, down or none",
         "Nothing was written.",
     ]

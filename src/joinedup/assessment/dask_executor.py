@@ -185,16 +185,14 @@ def assess_part(values: pl.DataFrame, polarity: pl.DataFrame | None,
                 path: str) -> int:
     """On a worker: assess one batch of whole indicators and write it as one Parquet part;
     return its number of rows."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from joinedup.assessment.file_batches import text_as_dictionary
 
-    from joinedup.assessment.filecli import output_table
-
-    tables = [output_table(batch.sort("_row"))
-              for batch in assess_batches(values, polarity, targets, parameters)]
-    table = pa.concat_tables(tables)
-    pq.write_table(table, path)
-    return table.num_rows
+    pieces = [batch.sort("_row") for batch in assess_batches(values, polarity, targets,
+                                                             parameters)]
+    # Text dictionary-encoded, as in the local run's output.
+    table = text_as_dictionary(pl.concat(pieces).drop("_row"))
+    table.write_parquet(path)
+    return table.height
 
 
 def assess_to_folder(client, values: pl.DataFrame, polarity: pl.DataFrame | None,

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import polars as pl
 
-from joinedup.core.engine import assess_batches
+from joinedup.assessment import file_batches
+from joinedup.core.engine import OUTPUT_COLUMNS, assess_batches
 from joinedup.core.parameters import AssessmentParameters, ParameterError
 from joinedup.core.schemas import FrameError, check_polarity, check_targets, check_values
 
@@ -74,6 +75,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path,
                    help="CSV or Parquet file to write (with --executor dask, a folder of "
                         "Parquet parts)")
+    p.add_argument("--columns", type=lambda text: [c.strip() for c in text.split(",") if c.strip()],
+                   help="write only these result columns, comma-separated, after indicator, "
+                        "area and period (default: all)")
     p.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="where to assess: this process (the default) or a Dask cluster")
     cluster = p.add_mutually_exclusive_group()
@@ -122,27 +126,35 @@ def read_parts(folder: Path, role: str) -> pl.DataFrame:
 
 
 def located(path: Path, error: FrameError) -> list[str]:
-    """``FILE:LINE:COLUMN: message`` lines; a CSV's line counts its header as line 1."""
+    """``FILE:LINE:COLUMN: message`` lines; a CSV's line counts its header as line 1, and a
+    Parquet file's rows count from 1. A repeated row names the row it repeats the same way."""
     csv = path.suffix.lower() == ".csv"
+
+    def where(row: int) -> str:
+        return f"line {row + 2}" if csv else f"row {row + 1}"
+
     lines = []
     for problem in error.problems:
-        where = ""
+        place = ""
         if problem.row is not None:
-            where = f"{problem.row + 2}" if csv else f"row {problem.row + 1}"
-        column = problem.column or ""
-        lines.append(f"{path}:{where}:{column}: {problem.message}")
+            place = where(problem.row).removeprefix("line ") if csv else where(problem.row)
+        message = problem.message
+        if problem.repeats is not None:
+            message = message.removesuffix(f"row {problem.repeats}") + where(problem.repeats)
+        lines.append(f"{path}:{place}:{problem.column or ''}: {message}")
     if error.total > len(error.problems):
         lines.append(f"{path}: … and {error.total - len(error.problems)} more problems")
     return lines
 
 
-def load(options) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
+def load(options, roles=("values", "indicators", "targets")
+         ) -> tuple[pl.DataFrame | None, pl.DataFrame | None, pl.DataFrame | None]:
     lines: list[str] = []
     frames = {}
     for role, path, check in (("values", options.values, check_values),
                               ("indicators", options.indicators, check_polarity),
                               ("targets", options.targets, check_targets)):
-        if path is None:
+        if path is None or role not in roles:
             frames[role] = None
             continue
         try:
@@ -175,9 +187,14 @@ def parameters_from(options) -> AssessmentParameters:
         raise InputError([f"parameters: {error}"]) from None
 
 
-def output_table(batch: pl.DataFrame):
-    """One batch of results as the Arrow table written to Parquet."""
-    return batch.drop("_row").to_arrow()
+KEY_COLUMNS = ("indicator", "area", "period")
+
+
+def result_columns(options) -> list[str]:
+    """The result columns to write: the keys, then those asked for (all by default)."""
+    if not options.columns:
+        return list(OUTPUT_COLUMNS)
+    return [*KEY_COLUMNS, *[c for c in options.columns if c not in KEY_COLUMNS]]
 
 
 def write_parameters(out: Path, parameters: AssessmentParameters) -> None:
@@ -185,34 +202,69 @@ def write_parameters(out: Path, parameters: AssessmentParameters) -> None:
         json.dumps({"parameters": parameters.to_dict()}, indent=2) + "\n")
 
 
-def write(results_batches, out: Path, parameters: AssessmentParameters, progress) -> int:
-    """Stream batches into the output; return the number of rows written."""
-    import pyarrow.parquet as pq
-
+def write(results_batches, out: Path, columns: list[str]) -> int:
+    """Write the batches (each with its ``_row``) to ``out``; return the rows written.
+    Parquet is streamed batch by batch, text dictionary-encoded; a CSV is written in the
+    values' row order."""
+    if out.suffix.lower() == ".parquet":
+        return file_batches.write_parquet(
+            (file_batches.text_as_dictionary(batch.select(columns))
+             for batch in results_batches), out)
+    pieces = [batch.select("_row", *columns) for batch in results_batches]
+    combined = (pl.concat(pieces).sort("_row").drop("_row") if pieces
+                else pl.DataFrame(schema={c: pl.String for c in columns}))
     temporary = out.with_name(out.name + ".partial")
-    rows = 0
-    pieces = []
-    writer = None
     try:
-        for batch in results_batches:
-            if out.suffix.lower() == ".parquet":
-                table = output_table(batch)
-                if writer is None:
-                    writer = pq.ParquetWriter(temporary, table.schema)
-                writer.write_table(table)
-            else:
-                pieces.append(batch)
-            rows += batch.height
-        if writer is not None:
-            writer.close()
-        else:
-            combined = pl.concat(pieces).sort("_row").drop("_row") if pieces else pl.DataFrame()
-            combined.write_csv(temporary)
+        combined.write_csv(temporary)
         temporary.replace(out)
     finally:
-        if temporary.exists():
-            temporary.unlink()
-    write_parameters(out, parameters)
+        temporary.unlink(missing_ok=True)
+    return combined.height
+
+
+def batch_by_batch(options) -> bool:
+    """Whether the values are read a batch at a time (a Parquet file or folder, assessed
+    here into a Parquet file, with no gaps to measure, which need every value at once)."""
+    values = options.values
+    parquet_in = (values.is_dir() or values.suffix.lower() == ".parquet") and values.exists()
+    return (options.executor == "local" and parquet_in and options.areas is None
+            and options.out.suffix.lower() == ".parquet")
+
+
+def assess_file(options, parameters: AssessmentParameters) -> int:
+    """Assess a Parquet file batch by batch (``file_batches``); return the rows written."""
+    _, polarity, targets = load(options, roles=("indicators", "targets"))
+    try:
+        the_plan = file_batches.plan(options.values)
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise InputError([f"{options.values}: cannot be read as Parquet: "
+                          f"{str(error).splitlines()[0]}"]) from None
+    targets_of = (targets.partition_by("indicator", as_dict=True)
+                  if targets is not None else {})
+    columns = result_columns(options)
+
+    def make_task(number: int, assess: bool, spool):
+        batch_targets = None
+        if targets is not None:
+            found = [targets_of[(k,)] for k in the_plan.keys[number] if (k,) in targets_of]
+            batch_targets = pl.concat(found) if found else targets.clear()
+        return file_batches.Task(options.values, the_plan.batches[number], polarity,
+                                 batch_targets, parameters, columns, assess, spool)
+
+    total = sum(the_plan.rows)
+    run = file_batches.Run()
+    show = not options.quiet and total >= PROGRESS_FROM_ROWS
+    with progress_bar(show, total) as advance:
+        frames = file_batches.assessed(options.values, the_plan, make_task, run, advance,
+                                       file_batches.cores())
+        try:
+            rows = file_batches.write_parquet(frames, options.out, keep=lambda: not run.total)
+        except file_batches.WorkerStopped as stopped:
+            raise InputError([f"joinedup assess: {stopped}"]) from None
+    error = run.error()
+    if error is not None:
+        raise InputError(located(options.values, error))
+    write_parameters(options.out, parameters)
     return rows
 
 
@@ -281,6 +333,12 @@ def usage_error(options) -> str | None:
         return "--scheduler and --workers need --executor dask"
     if options.workers is not None and options.workers < 1:
         return "--workers must be at least 1"
+    unknown = [c for c in options.columns or () if c not in OUTPUT_COLUMNS]
+    if unknown:
+        return (f"--columns: no result column called {', '.join(unknown)}; the columns are "
+                f"{', '.join(OUTPUT_COLUMNS)}")
+    if options.columns and dask:
+        return "--columns is not available with --executor dask"
     return None
 
 
@@ -292,6 +350,11 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         parameters = parameters_from(options)
+        if batch_by_batch(options):
+            rows = assess_file(options, parameters)
+            if not options.quiet:
+                sys.stderr.write(f"Assessed {rows:,} rows; wrote {options.out}\n")
+            return 0
         values, polarity, targets = load(options)
         areas = read_areas(options.areas) if options.areas else None
     except InputError as error:
@@ -306,7 +369,8 @@ def main(argv: list[str]) -> int:
     else:
         with progress_bar(show, values.height) as advance:
             batches = assess_batches(values, polarity, targets, parameters, progress=advance)
-            rows = write(batches, options.out, parameters, None)
+            rows = write(batches, options.out, result_columns(options))
+        write_parameters(options.out, parameters)
     if areas is not None:
         write_gaps(values, polarity, areas, options.gaps, parameters)
     if not options.quiet:

@@ -66,26 +66,35 @@ def assess_batches(values: pl.DataFrame, polarity: pl.DataFrame | None = None,
     values = values.with_row_index("_row")
     polarity_map = (polarity.select("indicator", "polarity") if polarity is not None
                     else pl.DataFrame(schema={"indicator": pl.String, "polarity": pl.String}))
+    # Each indicator's rows and targets, found once (not by a pass over all the values
+    # for every batch).
+    rows_of = dict(values.group_by("indicator", maintain_order=True).agg(
+        pl.col("_row")).iter_rows())
+    targets_of = (targets.partition_by("indicator", as_dict=True, include_key=True)
+                  if targets is not None else {})
     done = 0
-    for batch_indicators in _batches(values, batch_rows):
-        batch = values.filter(pl.col("indicator").is_in(batch_indicators))
-        batch_targets = (targets.filter(pl.col("indicator").is_in(batch_indicators))
-                         if targets is not None else None)
+    for batch_indicators in _batches(rows_of, batch_rows):
+        rows = np.sort(np.concatenate([np.asarray(rows_of[i], dtype=np.int64)
+                                       for i in batch_indicators]))
+        batch = values[rows]
+        batch_targets = None
+        if targets is not None:
+            found = [targets_of[(i,)] for i in batch_indicators if (i,) in targets_of]
+            batch_targets = pl.concat(found) if found else targets.clear()
         yield assess_batch(batch, polarity_map, batch_targets, parameters)
         done += batch.height
         if progress is not None:
             progress(done)
 
 
-def _batches(values: pl.DataFrame, batch_rows: int) -> Iterator[list[str]]:
-    counts = values.group_by("indicator", maintain_order=True).len()
+def _batches(rows_of: dict, batch_rows: int) -> Iterator[list[str]]:
     current, size = [], 0
-    for indicator, rows in counts.iter_rows():
-        if current and size + rows > batch_rows:
+    for indicator, rows in rows_of.items():
+        if current and size + len(rows) > batch_rows:
             yield current
             current, size = [], 0
         current.append(indicator)
-        size += rows
+        size += len(rows)
     if current:
         yield current
 

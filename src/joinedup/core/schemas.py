@@ -36,6 +36,12 @@ class Problem:
     row: int | None  # 0-based row of the frame; None for the whole frame
     column: str | None
     message: str
+    repeats: int | None = None  # for a repeated row, the 0-based row it repeats
+
+
+def repeat_message(label: str, first: str) -> str:
+    """What is wrong with a row that repeats an earlier one (``first`` says which)."""
+    return f"{label!r} repeats the same indicator, area and period as {first}"
 
 
 class FrameError(ValueError):
@@ -76,36 +82,49 @@ def _numbers(frame: pl.DataFrame, column: str, *, required: bool,
     return numbers
 
 
-def _require(frame: pl.DataFrame, columns, what: str) -> list[Problem]:
-    missing = [c for c in columns if c not in frame.columns]
+def required_problems(columns: list[str], height: int, required, what: str) -> list[Problem]:
+    """The frame-wide problems: a required column missing, or no rows."""
+    missing = [c for c in required if c not in columns]
     if missing:
-        have = ", ".join(frame.columns) or "no columns"
+        have = ", ".join(columns) or "no columns"
         return [Problem(None, None, f"{what} must have the column(s) {', '.join(missing)}; "
                         f"found {have}")]
-    if frame.height == 0:
+    if height == 0:
         return [Problem(None, None, f"{what} has no rows")]
     return []
 
 
+def _require(frame: pl.DataFrame, columns, what: str) -> list[Problem]:
+    return required_problems(frame.columns, frame.height, columns, what)
+
+
 def _periods(frame: pl.DataFrame, problems: list[Problem]) -> pl.DataFrame:
-    """Read periods indicator by indicator (each indicator's labels are one column)."""
-    pieces = []
-    for (_indicator,), group in frame.select("_r", "indicator", "period").group_by(
-        "indicator", maintain_order=True
-    ):
-        labels = group["period"].cast(pl.String)
-        read = parse_periods(labels, errors="null")
-        piece = pl.DataFrame({
-            "_r": group["_r"], "period": labels, "period_start": read["start"],
+    """``period_start, period_end, period_kind, period_label`` for each row of ``frame``,
+    in its order. Each indicator's labels are one column (an ambiguous ``YYYY-NN`` is
+    judged from the indicator's own labels); each distinct label of an indicator is read
+    once, and the readings are joined back."""
+    pairs = frame.select("indicator", pl.col("period").cast(pl.String)).unique(
+        maintain_order=True)
+    lookups = []
+    for (indicator,), group in pairs.group_by("indicator", maintain_order=True):
+        read = parse_periods(group["period"], errors="null")
+        lookups.append(pl.DataFrame({
+            "indicator": pl.Series([indicator] * group.height, dtype=pairs["indicator"].dtype),
+            "period": group["period"], "period_start": read["start"],
             "period_end": read["end"], "period_kind": read["kind"].cast(pl.String),
             "period_label": read["label"],
-        })
-        for row, label in piece.filter(pl.col("period_start").is_null()).select(
-            "_r", "period"
-        ).head(MAX_REPORTED).iter_rows():
+        }))
+    lookup = pl.concat(lookups)
+    unread = lookup.filter(pl.col("period_start").is_null()).select("indicator", "period")
+    if unread.height:
+        bad = frame.select("_r", "indicator", pl.col("period").cast(pl.String)).join(
+            unread, on=["indicator", "period"], how="semi", nulls_equal=True
+        ).sort("_r")
+        for row, label in bad.select("_r", "period").head(MAX_REPORTED).iter_rows():
             problems.append(Problem(row, "period", _period_problem(label)))
-        pieces.append(piece.drop("period"))
-    return pl.concat(pieces).sort("_r")
+    return frame.select("indicator", pl.col("period").cast(pl.String)).join(
+        lookup, on=["indicator", "period"], how="left", maintain_order="left",
+        nulls_equal=True).drop("indicator", "period")
 
 
 def _period_problem(label: str | None) -> str:
@@ -128,14 +147,20 @@ def _keys(frame: pl.DataFrame, columns, problems: list[Problem]) -> None:
 
 
 def _duplicates(frame: pl.DataFrame, keys, problems: list[Problem]) -> None:
+    """Note each row that repeats an earlier row's keys and period. Counting distinct row
+    hashes finds whether any row may repeat (equal rows hash equal); only then are the
+    repeats and their first rows looked up exactly."""
+    columns = [*keys, "period_start", "period_end"]
+    read = frame.filter(pl.col("period_start").is_not_null())
+    if read.select(pl.struct(columns).hash().n_unique()).item() == read.height:
+        return
     repeated = (
-        frame.filter(pl.col("period_start").is_not_null())
-        .with_columns(_first=pl.col("_r").min().over([*keys, "period_start", "period_end"]))
-        .filter(pl.col("_r") != pl.col("_first"))
+        read.with_columns(_first=pl.col("_r").min().over(columns))
+        .filter(pl.col("_r") != pl.col("_first")).sort("_r")
     )
     for row, first, label in repeated.select("_r", "_first", "period").head(MAX_REPORTED).iter_rows():
-        problems.append(Problem(row, "period", f"{label!r} repeats the same indicator, area "
-                                f"and period as row {first}"))
+        problems.append(Problem(row, "period", repeat_message(label, f"row {first}"),
+                                repeats=first))
 
 
 def _finish(problems: list[Problem]) -> None:
@@ -144,15 +169,18 @@ def _finish(problems: list[Problem]) -> None:
         raise FrameError(problems[:MAX_REPORTED], total=len(problems))
 
 
-def check_values(frame: pl.DataFrame) -> pl.DataFrame:
+def check_values(frame: pl.DataFrame, row_numbers: str | None = None) -> pl.DataFrame:
     """Values ready for the engine, with ``period_start``, ``period_end``, ``period_kind``.
 
     A row may leave ``value`` blank (a suppressed figure): it is kept, and takes no part
-    in any statistic.
+    in any statistic. Problems name rows by their position in ``frame``, or, with
+    ``row_numbers``, by that column's integers (a part of a file, numbered as in the
+    whole file); the column is dropped from the result.
     """
     problems = _require(frame, VALUE_COLUMNS, "The values")
     _finish(problems)
-    frame = frame.with_row_index("_r")
+    frame = (frame.with_row_index("_r") if row_numbers is None
+             else frame.rename({row_numbers: "_r"}))
     _keys(frame, ("indicator", "area"), problems)
     columns = {c: _numbers(frame, c, required=False, problems=problems)
                for c in ("value", *VALUE_OPTIONAL) if c in frame.columns}
@@ -162,14 +190,14 @@ def check_values(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("period").cast(pl.String),
         **columns,
     )
-    checked = checked.join(_periods(checked, problems), on="_r", how="left")
+    checked = checked.with_columns(_periods(checked, problems))
     if "numerator" in checked.columns and "denominator" in checked.columns:
         over = checked.filter(pl.col("numerator") > pl.col("denominator"))
         for row in over["_r"].head(MAX_REPORTED):
             problems.append(Problem(row, "numerator", "the numerator is larger than the denominator"))
     _duplicates(checked, ("indicator", "area"), problems)
     _finish(problems)
-    return checked.sort("_r").drop("_r")
+    return checked.drop("_r")
 
 
 def check_polarity(frame: pl.DataFrame) -> pl.DataFrame:
@@ -217,9 +245,9 @@ def check_targets(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("period").cast(pl.String),
         **columns,
     )
-    checked = checked.join(_periods(checked, problems), on="_r", how="left")
+    checked = checked.with_columns(_periods(checked, problems))
     _duplicates(checked, ("indicator", "area"), problems)
     _finish(problems)
     if "tolerance" not in checked.columns:
         checked = checked.with_columns(tolerance=pl.lit(None, pl.Float64))
-    return checked.sort("_r").drop("_r")
+    return checked.drop("_r")
