@@ -8,10 +8,15 @@ series, as a partnership might set them: hold the current level, improve by 2%, 
 by 5% (in the indicator's good direction). The Brier score (mean squared difference
 between the probability and what happened, 0 is perfect) judges each method:
 
-- JoinedUp: linear or damped trend, chosen by backtest on the series itself, with its
-  predictive distribution;
+- JoinedUp: the default forecast (``ForecastParameters()``: the combination of linear,
+  damped, drift and simple smoothing weighted by backtest error, calibrated);
 - naive: the last value carried forward, spread as a random walk (σ from past changes);
+- drift: the random walk with drift alone, with its textbook interval (FPP3 §5.2, §5.5);
 - linear: the least-squares trend alone, with its textbook prediction interval.
+
+It also reports how often JoinedUp's 80% and 95% intervals held the held-out value, and
+draws the reliability diagram (for each band of stated probability, how often the target
+was met) to bench/forecast_reliability.svg.
 
     python bench/forecast_backtest.py [path/to/shared/data]
 """
@@ -97,11 +102,21 @@ def targets(train: pl.DataFrame, truth: pl.DataFrame, improvement: float) -> pl.
                      ).with_columns(target=pl.col("last") * (1 + sign * improvement))
 
 
-def ours(train, goal, methods=("linear", "damped"), calibrate=True) -> pl.DataFrame:
+BASELINES = {"drift": ForecastParameters(methods=("drift",), calibrate=False),
+             "linear": ForecastParameters(methods=("linear",), calibrate=False)}
+SKILL_GOAL = 0.0  # skill must be above this against every baseline
+COVERAGE_GOAL = 3.0  # percentage points either side of nominal
+BINS = 10
+
+
+def forecasts(train, goal, parameters=ForecastParameters()) -> pl.DataFrame:
     frame = train.join(goal.select("indicator", "area", "target", "forecast_start"),
                        on=["indicator", "area"])
-    result = assess_forecast(frame, ForecastParameters(methods=methods, calibrate=calibrate))
-    return result.select("indicator", "area", p="p_meet_target")
+    return assess_forecast(frame, parameters)
+
+
+def ours(train, goal, parameters=ForecastParameters()) -> pl.DataFrame:
+    return forecasts(train, goal, parameters).select("indicator", "area", p="p_meet_target")
 
 
 def naive(train, goal) -> pl.DataFrame:
@@ -120,13 +135,76 @@ def naive(train, goal) -> pl.DataFrame:
     return joined.select("indicator", "area").with_columns(p=pl.Series(p))
 
 
+def scored(predictions: pl.DataFrame, goal: pl.DataFrame) -> pl.DataFrame:
+    """The predictions with ``met`` (1.0 or 0.0): did the held-out value meet the target?"""
+    met = pl.when(pl.col("polarity") == "up").then(pl.col("actual") >= pl.col("target")
+                                                   ).otherwise(pl.col("actual") <= pl.col("target"))
+    return (predictions.join(goal, on=["indicator", "area"]).drop_nulls("p")
+            .filter(pl.col("p").is_not_nan()).with_columns(met=met.cast(pl.Float64)))
+
+
 def brier(predictions: pl.DataFrame, goal: pl.DataFrame) -> tuple[float, int]:
-    joined = predictions.join(goal, on=["indicator", "area"]).drop_nulls("p").filter(
-        pl.col("p").is_not_nan())
-    met = pl.when(pl.col("polarity") == "up").then(pl.col("actual") >= pl.col("target")).otherwise(
-        pl.col("actual") <= pl.col("target"))
-    scored = joined.with_columns(met=met.cast(pl.Float64))
-    return float(((scored["p"] - scored["met"]) ** 2).mean()), scored.height
+    frame = scored(predictions, goal)
+    return float(((frame["p"] - frame["met"]) ** 2).mean()), frame.height
+
+
+def coverage(result: pl.DataFrame, goal: pl.DataFrame, level: int) -> float:
+    """Percentage of held-out values inside the ``level``% interval."""
+    joined = result.join(goal, on=["indicator", "area"]).drop_nulls("forecast")
+    inside = ((pl.col(f"forecast_lower{level}") <= pl.col("actual"))
+              & (pl.col("actual") <= pl.col(f"forecast_upper{level}")))
+    return 100 * joined.select(inside.mean()).item()
+
+
+def reliability(predictions: pl.DataFrame, goal: pl.DataFrame, label: str) -> pl.DataFrame:
+    """Per band of stated probability (tenths): the mean stated, the share met, how many."""
+    band = (pl.col("p") * BINS).floor().clip(0, BINS - 1)
+    return (scored(predictions, goal).group_by(band.alias("band"))
+            .agg(stated=pl.col("p").mean(), observed=pl.col("met").mean(), series=pl.len())
+            .sort("band").with_columns(target=pl.lit(label)))
+
+
+def reliability_chart(points: pl.DataFrame, path: Path) -> None:
+    """The reliability diagram as SVG: stated probability against the share met."""
+    import vl_convert
+
+    diagonal = {"values": [{"stated": 0, "observed": 0}, {"stated": 1, "observed": 1}]}
+    axis = {"type": "quantitative", "scale": {"domain": [0, 1]}}
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": "Reliability of P(meet target), held-out real series",
+        "width": 360, "height": 360,
+        "layer": [
+            {"data": diagonal, "mark": {"type": "line", "color": "#999", "strokeDash": [4, 4]},
+             "encoding": {"x": {"field": "stated", **axis}, "y": {"field": "observed", **axis}}},
+            {"data": {"values": points.to_dicts()},
+             "encoding": {
+                 "x": {"field": "stated", **axis, "title": "stated probability (mean in band)"},
+                 "y": {"field": "observed", **axis, "title": "share that met the target"},
+                 "color": {"field": "target", "type": "nominal", "title": "target"}},
+             "layer": [{"mark": "line"},
+                       {"mark": {"type": "circle", "opacity": 0.8},
+                        "encoding": {"size": {"field": "series", "type": "quantitative",
+                                              "title": "series in band"}}}]},
+        ],
+    }
+    path.write_text(vl_convert.vegalite_to_svg(spec))
+
+
+def skill_status(skills: dict[str, float]) -> str:
+    misses = [f"{skill:+.1%} against {name}" for name, skill in skills.items()
+              if not skill > SKILL_GOAL]
+    return "met" if not misses else "not met: " + ", ".join(misses)
+
+
+def coverage_status(level: int, held: float) -> str:
+    if abs(held - level) <= COVERAGE_GOAL:
+        return "met"
+    side = "too wide (held more than nominal)" if held > level else "too narrow"
+    return f"not met: {held - level:+.1f} points, intervals {side}"
+
+
+LABELS = {0.0: "hold the current level", 0.02: "improve by 2%", 0.05: "improve by 5%"}
 
 
 def main() -> None:
@@ -135,38 +213,70 @@ def main() -> None:
         raise SystemExit(f"no data folder at {data}: pass the path of the shared public data")
     series = load(data)
     train, truth = cut(series)
-    rows = ["| target | series | JoinedUp | JoinedUp without calibration | naive (last value) "
-            "| linear trend | JoinedUp vs naive | JoinedUp vs linear |",
-            "|---|---|---|---|---|---|---|---|"]
+    keys = ["indicator", "area"]
+    rows = ["| target | series | JoinedUp | naive (last value) | drift | linear trend "
+            "| skill vs naive | vs drift | vs linear | goal: positive skill vs each |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    diagram, intervals = [], None
     for improvement in IMPROVEMENTS:
         goal = targets(train, truth, improvement)
-        common = (ours(train, goal).join(ours(train, goal, ("linear",), calibrate=False), on=["indicator", "area"],
-                                         suffix="_linear")
-                  .join(naive(train, goal), on=["indicator", "area"], suffix="_naive")
-                  .join(ours(train, goal, calibrate=False), on=["indicator", "area"],
-                        suffix="_raw")
-                  .drop_nans().drop_nulls())
-        keys = common.select("indicator", "area")
-        scores = {name: brier(common.select("indicator", "area", p=column), goal)
-                  for name, column in (("ours", "p"), ("linear", "p_linear"),
-                                       ("naive", "p_naive"), ("raw", "p_raw"))}
-        n = keys.height
-        ours_score, naive_score, linear_score = (scores["ours"][0], scores["naive"][0],
-                                                 scores["linear"][0])
-        label = "hold the current level" if improvement == 0 else f"improve by {improvement:.0%}"
-        rows.append(f"| {label} | {n:,} | {ours_score:.4f} | {scores['raw'][0]:.4f} | "
-                    f"{naive_score:.4f} | "
-                    f"{linear_score:.4f} | {1 - ours_score / naive_score:+.1%} | "
-                    f"{1 - ours_score / linear_score:+.1%} |")
+        result = forecasts(train, goal)
+        common = (result.select(*keys, p="p_meet_target")
+                  .join(naive(train, goal), on=keys, suffix="_naive"))
+        for name, parameters in BASELINES.items():
+            common = common.join(ours(train, goal, parameters), on=keys, suffix=f"_{name}")
+        common = common.drop_nans().drop_nulls()
+        scores = {name: brier(common.select(*keys, p=column), goal)[0]
+                  for name, column in (("JoinedUp", "p"), ("naive", "p_naive"),
+                                       ("drift", "p_drift"), ("linear", "p_linear"))}
+        skills = {name: 1 - scores["JoinedUp"] / scores[name]
+                  for name in ("naive", "drift", "linear")}
+        label = LABELS[improvement]
+        rows.append(f"| {label} | {common.height:,} | {scores['JoinedUp']:.4f} | "
+                    f"{scores['naive']:.4f} | {scores['drift']:.4f} | {scores['linear']:.4f} | "
+                    + " | ".join(f"{skill:+.1%}" for skill in skills.values())
+                    + f" | {skill_status(skills)} |")
+        diagram.append(reliability(common.select(*keys, "p"), goal, label))
+        if intervals is None:  # the intervals do not depend on the target
+            judged = result.join(common.select(keys), on=keys)
+            intervals = {level: coverage(judged, goal, level) for level in (80, 95)}
+    reliability_chart(pl.concat(diagram), Path(__file__).resolve().parent
+                      / "forecast_reliability.svg")
+    band_rows = ["| target | " + " | ".join(f"{b / BINS:.1f}–{(b + 1) / BINS:.1f}"
+                                             for b in range(BINS)) + " |",
+                 "|---|" + "---|" * BINS]
+    for label, frame in pl.concat(diagram).group_by("target", maintain_order=True):
+        cells = {int(row["band"]): row for row in frame.iter_rows(named=True)}
+        band_rows.append(f"| {label[0]} | " + " | ".join(
+            f"{cells[b]['observed']:.2f} ({cells[b]['series']:,})" if b in cells else "–"
+            for b in range(BINS)) + " |")
     text = "\n".join([
-        f"Measured {dt.date.today():%Y-%m-%d}. Series: {series.select('indicator', 'area').unique().height:,} "
+        f"Measured {dt.date.today():%Y-%m-%d}. Series: {series.select(keys).unique().height:,} "
         f"real district, county and England series from {series['indicator'].n_unique()} "
         f"OHID Fingertips and ONS indicators with a polarity; each cut {HOLD_OUT} points "
         f"before its end (at least {MIN_TRAIN} points to learn from) and the last point "
-        "forecast. Brier score, lower is better; the last two columns are the skill score "
-        "(1 − ours ÷ theirs; positive means JoinedUp is better).",
+        "forecast. JoinedUp is the default forecast (the combination of linear, damped, "
+        "drift and simple smoothing, weighted by backtest error, calibrated); the baselines "
+        "are the last value carried forward as a random walk, the random walk with drift and "
+        "the linear trend, each with its own textbook interval. Brier score, lower is "
+        "better; skill is 1 − ours ÷ theirs (positive means JoinedUp is better).",
         "",
         *rows,
+        "",
+        f"Interval coverage, JoinedUp, the same {common.height:,} held-out values (the "
+        "intervals do not depend on the target, so this holds for every target kind). Goal: "
+        f"within ±{COVERAGE_GOAL:g} points of nominal.",
+        "",
+        "| interval | held | goal |",
+        "|---|---|---|",
+        *[f"| {level}% | {held:.1f}% | {coverage_status(level, held)} |"
+          for level, held in intervals.items()],
+        "",
+        "Reliability: the share of series that met the target, by band of stated "
+        "P(meet target) (how many series in brackets); a reliable forecast's share is near "
+        "the band. Chart: [forecast_reliability.svg](forecast_reliability.svg).",
+        "",
+        *band_rows,
     ])
     print(text)
     write_section("Forecast calibration (Brier score of P(meet target))", text)

@@ -27,9 +27,9 @@ def test_every_open_flag_of_the_partnership_is_in_exactly_one_exception():
     flags = set(own_open_flags().values_list("pk", flat=True))
     links = list(IndicatorException.flags.through.objects.filter(flag_id__in=flags)
                  .values_list("flag_id", flat=True))
-    assert len(flags) == 81
+    assert len(flags) == 78
     assert sorted(links) == sorted(flags)
-    assert IndicatorException.objects.count() == 57
+    assert IndicatorException.objects.count() == 54
 
 
 def test_comparators_raise_no_exceptions():

@@ -72,6 +72,9 @@ def test_indicator_page_shows_the_assessment_of_the_chosen_area(client_as):
     assert "How it is doing in Gateshead" in page
     assert f"{latest.forecast:.1f} % in {latest.forecast_period}" in page
     assert f"{round(100 * latest.p_meet_target)}% chance of meeting the target" in page
+    assert latest.forecast_method == "combined"
+    assert ("(four forecasting methods combined, each weighted by how well it forecast the "
+            "series' own recent figures)") in page
     assert 'aria-label="Statistical process control chart of Year 6 children' in html
     assert 'aria-label="Forecast of Year 6 children with excess weight in Gateshead' in html
     england = text(client_as(None).get("/indicators/hw-02/?area=E92000001"))

@@ -48,7 +48,7 @@ from joinedup.core.schemas import (
 )
 
 FILE_ROW = "_file_row"
-SHARED_MEMORY = Path("/dev/shm")  # noqa: S108 - a folder for the hand-over files, if present
+SHARED_MEMORY = Path("/dev/shm")  # noqa: S108  # nosec B108 - only a folder for a new private temporary folder
 BATCH_ROWS = DEFAULT_BATCH_ROWS
 COMPRESSION = "zstd"
 COMPRESSION_LEVEL = 1  # the fastest level: as small as snappy's output, written faster

@@ -8,6 +8,9 @@ steps or distinct start columns, never over series.
 - ``linear_trend``: ordinary least squares of value on time, and its backtest.
 - ``damped_grid``: the damped-trend recursion, ETS(A,Ad,N), for every grid point.
 - ``damped_sums`` / ``damped_variance_factor``: its h-step forecast and variance.
+
+The random walk with drift, simple exponential smoothing and the combination are in
+``joinedup.core._forecast_candidates``.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ class LinearFit:
     residual_sd: np.ndarray  # s, on n - 2 degrees of freedom
     spread: np.ndarray  # sqrt(1 + 1/n + (t0 - t̄)² / Sxx): se = s · spread
     valid: np.ndarray  # False where the times do not vary (Sxx = 0)
-    backtest: np.ndarray  # (n_origins, n_series) absolute errors; NaN where unused
+    backtest: np.ndarray  # (n_origins, n_series) signed errors, actual − forecast; NaN: unused
 
 
 def linear_trend(t: np.ndarray, y: np.ndarray, lengths: np.ndarray, t0: np.ndarray,
@@ -78,7 +81,8 @@ def linear_trend(t: np.ndarray, y: np.ndarray, lengths: np.ndarray, t0: np.ndarr
     k + 1. Its expanding-window sums Σt, Σy, Σt², Σty (in the centred coordinates) are
     the whole-series sums with the last r points taken off, one origin at a time, so each
     origin is one vectorised computation and the point taken off is the one it forecasts.
-    ``backtest`` is NaN where the origin is unused or its k times do not vary.
+    ``backtest`` (actual − forecast) is NaN where the origin is unused or its k times do
+    not vary.
     """
     n = lengths.astype(float)
     full = bool((lengths == t.shape[1]).all())  # no padding: skip the masking
@@ -119,7 +123,7 @@ def linear_trend(t: np.ndarray, y: np.ndarray, lengths: np.ndarray, t0: np.ndarr
             predicted = k_mean_y + k_slope * (t_next - k_mean_t)
         # k times that all coincide leave only rounding in k_sxx: that fit does not exist.
         used = (k >= 2) & (k == lengths - (origin + 1)) & (k_sxx > 1e-12 * stt)
-        backtest[origin] = np.where(used, np.abs(y_next - predicted), np.nan)
+        backtest[origin] = np.where(used, y_next - predicted, np.nan)
     return LinearFit(forecast, residual_sd, spread, sxx > 0, backtest)
 
 
@@ -187,7 +191,7 @@ def damped_grid(y: np.ndarray, lengths: np.ndarray, offsets: Sequence[int],
         level, trend, sse, error, scratch = arrays[:, :, :size]
         for state in (level, trend, sse):
             state.fill(np.nan)
-        starts = _start_groups(start_column[rows], width)
+        starts = start_groups(start_column[rows], width)
         starting = ((level, first_level[rows]), (trend, first_trend[rows]), (sse, np.zeros(size)))
         for column in range(1, width):
             if column >= 2:  # in place, to keep the working set small
@@ -227,11 +231,13 @@ def damped_grid(y: np.ndarray, lengths: np.ndarray, offsets: Sequence[int],
     return DampedFit(*fitted)
 
 
-def _start_groups(start_column: np.ndarray, width: int) -> dict:
-    """The series starting in each column: a mask for a large group (a whole pass over
-    the block), their positions for a small one (work in proportion to the group)."""
+def start_groups(start_column: np.ndarray, width: int, first_column: int = 1) -> dict:
+    """The series starting in each column from ``first_column`` on: a mask for a large
+    group (a whole pass over the block), their positions for a small one (work in
+    proportion to the group)."""
     groups = {}
-    for column in np.unique(start_column[(start_column >= 1) & (start_column < width)]):
+    inside = (start_column >= first_column) & (start_column < width)
+    for column in np.unique(start_column[inside]):
         mask = start_column == column
         groups[int(column)] = mask if 8 * mask.sum() >= mask.size else np.flatnonzero(mask)
     return groups

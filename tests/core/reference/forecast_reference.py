@@ -1,8 +1,9 @@
 """Slow, per-series reference for joinedup.core.forecast.
 
 Plain Python over one series at a time: hand sums for least squares, the damped-trend
-recursion written out for each grid point, a refit at every backtest origin, and
-scipy.stats for the distributions. It follows the method in the module's docstring and
+and simple smoothing recursions written out for each grid point, the drift from the
+first and last points, a refit at every backtest origin, the combination's weights from
+the misses, and scipy.stats for the distributions. It follows the method in the module's docstring and
 shares no code with it.
 """
 
@@ -83,6 +84,91 @@ def steps_to(gap: float, spacing: float | None) -> int:
     return max(1, round(gap / spacing))
 
 
+def drift_fit(ys: list[float], steps: int):
+    """Random walk with drift on ``ys``: (forecast ``steps`` on, σ or None below 3 points)."""
+    n = len(ys)
+    c = (ys[-1] - ys[0]) / (n - 1)
+    sigma = None
+    if n >= 3:
+        sigma = math.sqrt(sum((b - a - c) ** 2 for a, b in zip(ys, ys[1:])) / (n - 2))
+    return ys[-1] + steps * c, sigma
+
+
+def smoothing_run(ys: list[float], alpha: float):
+    """ETS(A,N,N) from ℓ₁ = y₁: final level and the sum of squared one-step errors."""
+    level, sse = ys[0], 0.0
+    for y in ys[1:]:
+        error = y - level
+        sse = sse + error * error
+        level = level + alpha * error
+    return level, sse
+
+
+def smoothing_best(ys: list[float], alphas):
+    best = None
+    for alpha in alphas:
+        level, sse = smoothing_run(ys, alpha)
+        if best is None or sse < best[2]:
+            best = (alpha, level, sse)
+    return best
+
+
+def backtest_misses(method, ts, ys, origins, spacing, parameters) -> list[float]:
+    """Signed misses (actual − forecast) at origins r = 1 … ``origins``; NaN: no fit."""
+    misses = []
+    for r in range(1, origins + 1):
+        k = len(ys) - r
+        h = steps_to(ts[k] - ts[k - 1], spacing)
+        if method == "linear":
+            fit = ols(ts[:k], ys[:k])
+            if fit is None:
+                misses.append(math.nan)
+                continue
+            t_mean, y_mean, slope, _, _ = fit
+            predicted = y_mean + slope * (ts[k] - t_mean)
+        elif method == "damped":
+            alpha, beta, phi, _, level, trend = damped_best(ys[:k], parameters)
+            predicted = level + phi_sum(phi, h) * trend
+        elif method == "drift":
+            predicted = drift_fit(ys[:k], h)[0]
+        else:
+            predicted = smoothing_best(ys[:k], parameters.alphas)[1]
+        misses.append(ys[k] - predicted)
+    return misses
+
+
+def whole_fit(method, ts, ys, forecast_start, steps, parameters, exact):
+    """(forecast, sd) of one model fitted to the whole series; None if it has no fit."""
+    n = len(ys)
+    if method == "linear":
+        fit = ols(ts, ys)
+        if fit is None:
+            return None
+        t_mean, y_mean, slope, sxx, sse = fit
+        s = math.sqrt(sse / (n - 2))
+        s = 0.0 if s <= exact else s
+        return (y_mean + slope * (forecast_start - t_mean),
+                s * math.sqrt(1 + 1 / n + (forecast_start - t_mean) ** 2 / sxx))
+    if method == "damped":
+        alpha, beta, phi, sse, level, trend = damped_best(ys, parameters)
+        sigma = math.sqrt(sse / (n - 2))
+        sigma = 0.0 if sigma <= exact else sigma
+        return (level + phi_sum(phi, steps) * trend,
+                sigma * math.sqrt(variance_factor(alpha, beta, phi, steps)))
+    if method == "drift":
+        forecast, sigma = drift_fit(ys, steps)
+        sigma = 0.0 if sigma <= exact else sigma
+        return forecast, sigma * math.sqrt(steps * (1 + steps / (n - 1)))
+    alpha, level, sse = smoothing_best(ys, parameters.alphas)
+    sigma = math.sqrt(sse / (n - 1))
+    sigma = 0.0 if sigma <= exact else sigma
+    return level, sigma * math.sqrt(1 + (steps - 1) * alpha * alpha)
+
+
+BASE = ("linear", "damped", "drift", "smoothing")
+ORDER = (*BASE, "combined")
+
+
 def reference_series(ts, ys, forecast_start, target, polarity, parameters) -> dict:
     """The forecast columns for one series (times in days, ``forecast_start`` or None)."""
     levels = parameters.levels
@@ -98,66 +184,66 @@ def reference_series(ts, ys, forecast_start, target, polarity, parameters) -> di
         out["forecast_reason"] = "no forecast date"
         return out
     scale = max(abs(y) for y in ys)
+    exact = EXACT * scale
     spacing = statistics.median(b - a for a, b in zip(ts, ts[1:]))
     origins = max(0, min(parameters.backtest_origins, n - (parameters.min_points - 1)))
+    steps = steps_to(forecast_start - ts[-1], spacing)
 
+    wanted = set(parameters.methods) | (set(BASE) if "combined" in parameters.methods else set())
+    models = {}  # name: (forecast, sd, misses)
+    for name in BASE:
+        if name in wanted:
+            fit = whole_fit(name, ts, ys, forecast_start, steps, parameters, exact)
+            if fit is not None:
+                models[name] = (*fit, backtest_misses(name, ts, ys, origins, spacing,
+                                                      parameters))
+    if "combined" in wanted and models:
+        mse = {name: (sum(m * m for m in misses) / origins if origins else 0.0)
+               for name, (_, _, misses) in models.items()}
+        known = {name: e for name, e in mse.items() if not math.isnan(e)}
+        perfect = [name for name, e in known.items() if math.sqrt(e) <= exact]
+        if perfect:
+            raw = {name: 1.0 for name in perfect}
+        elif known:
+            raw = {name: 1 / e for name, e in known.items()}
+        else:
+            raw = {name: 1.0 for name in models}
+        weights = {name: w / sum(raw.values()) for name, w in raw.items()}
+        models["combined"] = (
+            sum(w * models[name][0] for name, w in weights.items()),
+            sum(w * models[name][1] for name, w in weights.items()),
+            [sum(w * models[name][2][r] for name, w in weights.items())
+             for r in range(origins)])
     errors = {}
-    if "linear" in parameters.methods:
-        misses = []
-        for r in range(1, origins + 1):
-            k = n - r
-            fit = ols(ts[:k], ys[:k])
-            if fit is None:
-                misses.append(math.inf)
-                continue
-            t_mean, y_mean, slope, _, _ = fit
-            misses.append(abs(ys[k] - (y_mean + slope * (ts[k] - t_mean))))
-        errors["linear"] = sum(misses) / origins if origins else 0.0
-        if ols(ts, ys) is None:
-            errors.pop("linear")
-    if "damped" in parameters.methods:
-        misses = []
-        for r in range(1, origins + 1):
-            k = n - r
-            alpha, beta, phi, _, level, trend = damped_best(ys[:k], parameters)
-            h = steps_to(ts[k] - ts[k - 1], spacing)
-            misses.append(abs(ys[k] - (level + phi_sum(phi, h) * trend)))
-        errors["damped"] = sum(misses) / origins if origins else 0.0
-    if not errors:
+    for name in ORDER:
+        if name in parameters.methods and name in models:
+            misses = models[name][2]
+            error = sum(abs(m) for m in misses) / origins if origins else 0.0
+            errors[name] = math.inf if math.isnan(error) else error
+    least = min(errors.values(), default=math.inf)
+    if least == math.inf:
         out["forecast_reason"] = "the points all start on the same date"
         return out
-    if "linear" in errors and ("damped" not in errors
-                               or errors["linear"] <= errors["damped"] + TIE * scale):
-        method = "linear"
-    else:
-        method = "damped"
+    method = next(name for name in ORDER
+                  if name in errors and errors[name] <= least + TIE * scale)
+    forecast, sd, _ = models[method]
 
-    if method == "linear":
-        t_mean, y_mean, slope, sxx, sse = ols(ts, ys)
-        s = math.sqrt(sse / (n - 2))
-        s = 0.0 if s <= EXACT * scale else s
-        forecast = y_mean + slope * (forecast_start - t_mean)
-        sd = s * math.sqrt(1 + 1 / n + (forecast_start - t_mean) ** 2 / sxx)
+    if getattr(parameters, "calibrate", False):
+        if origins > 0:
+            # the model's spread and the backtest's, root mean square
+            empirical = (errors[method] * math.sqrt(math.pi / 2) * math.sqrt(max(steps, 1)))
+            if empirical <= exact:
+                empirical = 0.0
+            if math.isfinite(empirical):
+                sd = math.sqrt((sd * sd + empirical * empirical) / 2)
+        degrees = parameters.tail_degrees
+        if method == "linear":
+            degrees = min(degrees, n - 2)
+        law = stats.t(max(degrees, 1), loc=forecast, scale=sd) if sd > 0 else None
+    elif method == "linear":
         law = stats.t(n - 2, loc=forecast, scale=sd) if sd > 0 else None
     else:
-        alpha, beta, phi, sse, level, trend = damped_best(ys, parameters)
-        h = steps_to(forecast_start - ts[-1], spacing)
-        forecast = level + phi_sum(phi, h) * trend
-        sigma = math.sqrt(sse / (n - 2))
-        sigma = 0.0 if sigma <= EXACT * scale else sigma
-        sd = sigma * math.sqrt(variance_factor(alpha, beta, phi, h))
         law = stats.norm(loc=forecast, scale=sd) if sd > 0 else None
-
-    if getattr(parameters, "calibrate", False) and origins > 0 and math.isfinite(errors[method]):
-        # never narrower than the series' own backtest misses, grown as sqrt(steps)
-        h = steps_to(forecast_start - ts[-1], spacing)
-        empirical = errors[method] * math.sqrt(math.pi / 2) * math.sqrt(max(h, 1))
-        if empirical <= EXACT * scale:
-            empirical = 0.0
-        if empirical > sd:
-            sd = empirical
-            law = (stats.t(n - 2, loc=forecast, scale=sd) if method == "linear"
-                   else stats.norm(loc=forecast, scale=sd))
 
     out["forecast"] = forecast
     out["forecast_method"] = method
@@ -168,7 +254,7 @@ def reference_series(ts, ys, forecast_start, target, polarity, parameters) -> di
     if polarity in ("up", "down") and target is not None:
         if law is None:
             margin = forecast - target if polarity == "up" else target - forecast
-            meets = margin >= -EXACT * scale
+            meets = margin >= -exact
             out["p_meet_target"] = 1.0 if meets else 0.0
         elif polarity == "up":
             out["p_meet_target"] = float(law.sf(target))
