@@ -4,7 +4,8 @@
 ``joinedup assess`` assesses the partnership (or, given ``--values``, any export file, with
 no database), ``joinedup allocate`` splits a pot across areas by need from a file and
 ``joinedup impact`` measures an operation's impact on its target areas from files (no
-database either), and every Django command (``migrate``, ``createsuperuser`` …) works the same
+database either), ``joinedup neighbours`` lists areas' statistical neighbours from files
+(no database), and every Django command (``migrate``, ``createsuperuser`` …) works the same
 way.
 """
 
@@ -32,6 +33,11 @@ def main(argv: list[str] | None = None) -> None:
         from joinedup.localities.impact_file import main as impact_file
 
         raise SystemExit(impact_file(args[1:]))
+    if args[:1] == ["neighbours"]:
+        # Statistical neighbours from files need no database either.
+        from joinedup.places.neighbours_file import main as neighbours_file
+
+        raise SystemExit(neighbours_file(args[1:]))
     if args and not args[0].startswith("-"):
         # Commands read as words: `joinedup import-values` runs the import_values command.
         args = [args[0].replace("-", "_"), *args[1:]]
