@@ -149,10 +149,19 @@ def phase_timer(phases: dict[str, float]):
 
 
 def import_step(task: dict) -> dict:
-    """The validated import of the file, timed whole and by phase; checks what it saved."""
+    """The validated import of the file, timed whole and by phase; checks what it saved.
+
+    Reading the file runs beside keeping it, and checking (``parts.check_part``, a part
+    at a time, or ``validation.check`` for a table of one part) beside writing: those
+    phases overlap. The
+    writing is timed as the thread that holds the transaction spends it (``writing.Writer``
+    ``add`` and ``finish``), and so is the import's commit (the connection's last).
+    """
+    from django.db import connection
+
     from joinedup.history.models import Change
     from joinedup.partnership.models import Person
-    from joinedup.returns import files, importing, reference, validation, writing
+    from joinedup.returns import files, importing, parts, reference, validation, writing
 
     phases: dict[str, float] = {}
     timed = phase_timer(phases)
@@ -160,11 +169,24 @@ def import_step(task: dict) -> dict:
     for module, name, key in (
         (importing, "receive_file", "keep"), (files, "read_table", "read"),
         (importing, "import_table", "table"), (reference, "load", "reference"),
-        (reference, "stored", "stored"), (validation, "check", "check"),
-        (writing, "write", "write"), (writing, "_send", "send"),
+        (reference, "stored", "stored"), (reference, "figures_of", "stored"),
+        (validation, "check", "check"), (parts, "check_part", "check"),
+        (writing.Writer, "add", "write"),
+        (writing.Writer, "finish", "write"), (writing, "_create", "send"),
+        (writing.Writer, "_insert", "send"),
         (writing, "record_run", "record"),
     ):
         timed(module, name, key)
+    commit = connection.commit
+
+    def last_commit() -> None:  # the import's transaction commits last
+        started = time.perf_counter()
+        try:
+            commit()
+        finally:
+            phases["commit"] = time.perf_counter() - started
+
+    connection.commit = last_commit
     user = Person.objects.get(username=SENDER)
     changes_before = Change.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     path = Path(task["path"])

@@ -1,7 +1,9 @@
 """Validated import of a million figures: values a second into SQLite and PostgreSQL.
 
-Goal (issue 4): at least 200,000 values/s, measured with a 1M-row file. The file is made
-once, seeded, from the demo partnership: every indicator × every area, monthly periods
+Goal (issue 14): a validated import runs at no less than 0.85 of the speed of the
+database's own bulk load of the same rows (the floor, below), measured in the same run,
+with a 1M-row file. The file is made once, seeded, from the demo partnership: every
+indicator × every area, monthly periods
 from 1900-01 on (before any demo figure, so every row is new), as a partner's export
 holds it: UTF-8 with a BOM, CRLF, a few codes typed in lower case without the space, a few
 cells padded with spaces, thousands separators, numerator and denominator on a share of
@@ -22,7 +24,7 @@ Each round, for each database, on fresh copies of one demo partnership, each ste
 
 Medians go to bench/RESULTS.md (section "Validated import (1M rows)") for the full million
 rows in the default order; other runs only print. The run's length is mostly the steps
-themselves: a few minutes at the goal's speed, longer at the speed RESULTS.md records.
+themselves: a few minutes a round.
 
     python bench/import_values.py [--rows 1000000] [--rounds 3] [--engines sqlite,postgresql]
                                   [--order period|series] [--database-url postgres://…]
@@ -51,7 +53,7 @@ from import_steps import PEER_BATCH, STEPS  # noqa: E402
 from results import write_section  # noqa: E402
 
 FULL_SIZE = 1_000_000
-GOAL = 200_000  # values/s
+GOAL = 0.85  # of the floor's values/s
 CLI = [sys.executable, "-m", "joinedup.cli"]
 ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
@@ -140,24 +142,28 @@ def step(name: str, url: str, env: dict, **task) -> dict:
 
 PHASES = {
     "keep": "keep the file as sent (`receive_file`)",
-    "read": "read it into cells (`files.read_table`)",
+    "read": "read it into cells (`files.read_table`), beside the keeping",
     "reference": "load indicators and areas (`reference.load`)",
-    "stored": "look up stored figures and history (`reference.stored`)",
-    "check": "check every row (`validation.check`, less the look-up)",
-    "write": "write figures and history (`writing.write`)",
-    "send": "… of which the figures (`writing._send`)",
+    "stored": "look up stored figures and history (`reference.figures_of`)",
+    "check": "check every row (`parts.check_part`), beside the writing",
+    "write": "write figures and history (`writing.Writer`)",
+    "send": "… of which sending the figures (`writing._create`, `Writer._insert`)",
     "record": "… of which their history (`recording.record_run`)",
-    "commit": "commit, and the rest of the transaction",
+    "commit": "commit",
+    "waiting": "the rest of the transaction: splitting into parts, waiting for the checks",
     "rest": "read the file from disk, record the upload's outcome",
 }
+#: Phases that run beside others, on a thread of their own.
+BESIDE = ("read", "check")
 
 
 def phases_of(run: dict) -> dict[str, float]:
     p = run["phases"]
-    return {**p, "check": p["check"] - p["stored"], "send": p.get("send", 0.0),
-            "record": p.get("record", 0.0),
-            "commit": p["table"] - p["reference"] - p["check"] - p["write"],
-            "rest": run["seconds"] - p["keep"] - p["read"] - p["table"]}
+    return {**p, "check": p.get("check", 0.0), "send": p.get("send", 0.0),
+            "record": p.get("record", 0.0), "write": p.get("write", 0.0),
+            "waiting": p["table"] - p["reference"] - p["stored"] - p.get("write", 0.0)
+            - p["commit"],
+            "rest": run["seconds"] - p["keep"] - p["table"]}
 
 
 def column(runs: dict, rows: int) -> tuple[list[str], str | None]:
@@ -171,43 +177,55 @@ def column(runs: dict, rows: int) -> tuple[list[str], str | None]:
     floor_rate = runs["floor"][0]["rows"] / floor
     phases = {k: median(phases_of(r)[k] for r in runs["import"]) for k in PHASES}
     rate = rows / taken
-    cells = [f"{taken:.1f}", f"**{rate:,.0f}**", "met" if rate >= GOAL else "**not met**",
+    ratio = rate / floor_rate
+    each = [f["seconds"] / i["seconds"] for i, f in zip(runs["import"], runs["floor"],
+                                                        strict=True)]
+    cells = [f"{taken:.1f}", f"**{rate:,.0f}**",
+             f"{floor:.1f} ({floor_rate:,.0f} values/s)", f"**{ratio:.2f}**",
+             ", ".join(f"{r:.2f}" for r in each),
+             "met" if ratio >= GOAL else "**not met**",
              *(f"{phases[k]:.2f} ({phases[k] / taken:.0%})" for k in PHASES),
              f"{median(r['peak_mib'] for r in runs['import']):,.0f} (before: "
              f"{median(r['before_mib'] for r in runs['import']):,.0f})",
              f"{again:.1f} ({rows / again:,.0f} values/s)",
              f"{median(r['phases']['stored'] for r in runs['reimport']):.1f}",
              f"{peer:.2f} for {runs['peer'][0]['rows']:,} ({peer_rate:,.0f} values/s)",
-             f"{rate / peer_rate:.2f}",
-             f"{floor:.1f} ({floor_rate:,.0f} values/s)", f"{rate / floor_rate:.2f}"]
-    if rate >= GOAL:
+             f"{rate / peer_rate:.2f}"]
+    if ratio >= GOAL:
         return cells, None
-    top = sorted((k for k in PHASES if k not in ("send", "record")), key=lambda k: -phases[k])
-    floor_says = (f"the database alone, loading the same rows already parsed with no checks "
-                  f"and no history, takes {floor:.1f} s ({floor_rate:,.0f} values/s), "
-                  + ("itself short of the goal" if floor_rate < GOAL else "within the goal"))
+    main = [k for k in PHASES if k not in (*BESIDE, "send", "record")]
+    top = sorted(main, key=lambda k: -phases[k])
+    beyond = taken - floor
+    first = max(phases["keep"], phases["read"]) + phases["waiting"]
     return cells, (
-        f"{rate:,.0f} values/s, {GOAL / rate:.1f}× short of the goal (it needs "
-        f"{rows / GOAL:.1f} s, takes {taken:.1f} s); {floor_says}. The phases that "
-        "dominate: "
-        + "; ".join(f"{PHASES[k].split(' (`')[0]}, {phases[k]:.1f} s ({phases[k] / taken:.0%})"
-                    for k in top[:2])
-        + f". Of the writing, the figures take {phases['send']:.1f} s and their history "
-        f"{phases['record']:.2f} s.")
+        f"{ratio:.2f} of the floor's speed, short of {GOAL:.2f}: at the goal the import "
+        f"would take {floor / GOAL:.1f} s, and takes {taken:.1f} s, {beyond:.1f} s more "
+        f"than the floor's {floor:.1f} s. Of the time of the thread that holds the "
+        "transaction, the largest phases: "
+        + "; ".join(f"{PHASES[k].split(' (`')[0]}, {phases[k]:.2f} s" for k in top[:4])
+        + f". Why: sending the figures takes {phases['send']:.1f} s, against the floor's "
+        f"{floor:.1f} s for loading them and committing, because the checking "
+        f"({phases['check']:.1f} s of work, on a second thread) shares the machine's "
+        f"{os.cpu_count()} cores with the database's own work and slows it; and about "
+        f"{first:.1f} s pass before the first part is written (keeping and reading the "
+        "file, splitting it into parts, checking the first), and the commit "
+        f"({phases['commit']:.2f} s) comes after the last.")
 
 
 def report(made: dict, runs: dict, rows: int, rounds: int, order: str) -> str:
     engines = list(runs)
     columns = {e: column(runs[e], rows) for e in engines}
-    labels = ["validated import, end to end (s)", "values/s", f"goal ≥ {GOAL:,} values/s",
+    labels = ["validated import, end to end (s)", "values/s",
+              "floor: the database's own bulk load of every row, parsed, no checks or "
+              "history, s", "our values/s ÷ the floor's (medians)",
+              "… round by round (floor's seconds ÷ the import's, measured one after the "
+              "other)", f"goal: ≥ {GOAL:.2f} of the floor",
               *(f"… {label}, s (share)" for label in PHASES.values()),
               "peak memory of the importing process, MiB (before the import)",
               "re-import of the same file, every row unchanged, s",
-              "… of which looking up the stored figures (`reference.stored`), s",
+              "… of which looking up the stored figures (`reference.figures_of`), s",
               f"peer: model objects and `bulk_create(batch_size={PEER_BATCH})` of parsed "
-              "rows, s", "our values/s ÷ the peer's",
-              "floor: the database's own bulk load of every row, parsed, no checks or "
-              "history, s", "our values/s ÷ the floor's"]
+              "rows, s", "our values/s ÷ the peer's"]
     loads = [r["load"] for e in engines for kind in runs[e].values() for r in kind]
     ordered = ("by period, then indicator and area (templates per month, concatenated)"
                if order == "period" else "by indicator, area and period (as an export)")
@@ -220,7 +238,9 @@ def report(made: dict, runs: dict, rows: int, rounds: int, order: str) -> str:
         f"{made['counted']:,} with numerator and denominator; imported by "
         "`importing.import_file` as the partnership officer, all rows new. The machine was "
         f"shared: 1-minute load average {min(loads):.1f}–{max(loads):.1f} at the ends of "
-        f"the steps. Goal: at least {GOAL:,} values/s.",
+        f"the steps. Goal: a validated import at no less than {GOAL:.2f} of the speed of "
+        "the database's own bulk load of the same rows (the floor, measured in the same "
+        f"run): our values/s ÷ the floor's ≥ {GOAL:.2f}.",
         "",
         "| | " + " | ".join(ENGINES[e] for e in engines) + " |",
         "|---" * (len(engines) + 1) + "|",
@@ -235,8 +255,14 @@ def report(made: dict, runs: dict, rows: int, rounds: int, order: str) -> str:
         "file, parsed and resolved to ids, through its fastest bulk path (PostgreSQL's "
         "`COPY`, SQLite's multi-row `INSERT`) into the same table with the same indexes and "
         "constraints, and commit: what an import that checked and recorded nothing would "
-        "take on this machine. Phases "
-        "are medians of their own, so they need not add up to the median total.",
+        "take on this machine. A file of more than one part's rows "
+        "(`parts.ROWS_PER_PART`) is checked a part at a time on a second thread while the "
+        "thread that holds the transaction looks up what is stored and writes the part "
+        "before; the file is read into cells on a second thread while it is kept. So the "
+        "phases marked \"beside\" overlap the others. The rest of the transaction is "
+        "what the thread that holds it spends outside its look-ups, writing and commit: "
+        "splitting the rows into parts, and waiting for the checks of the first part. "
+        "Phases are medians of their own, so they need not add up to the median total.",
     ]
     short = [f"- {ENGINES[e]}: {columns[e][1]}" for e in engines if columns[e][1]]
     return "\n".join(lines + (["", "Where the goal is not met:", "", *short] if short else []))

@@ -357,10 +357,14 @@ def _cell_texts(rows: list[tuple], period_column: int) -> list[list[str | None]]
 def _table(grid: pl.DataFrame, name: str, layout: columns.Layout) -> pl.DataFrame:
     """Header and figures from a grid of cells, or the reason it cannot be used."""
     cells = [c for c in grid.columns if c != ROW]
+    grid = grid.with_columns(pl.col(c).str.strip_chars() for c in cells)
     # A cell written as '=… or '-… (so that no spreadsheet runs it as a formula) is read
-    # as the text it stands for: exports read back unchanged.
-    grid = grid.with_columns(unescape_formulas(pl.col(c).str.strip_chars()).replace("", None)
-                             for c in cells)
+    # as the text it stands for: exports read back unchanged. Only a column with a cell
+    # that starts with a quote can hold one.
+    quoted = grid.select(pl.col(cells).str.starts_with("'").any()).row(0) if cells else ()
+    grid = grid.with_columns(unescape_formulas(pl.col(c))
+                             for c, quotes in zip(cells, quoted, strict=True) if quotes)
+    grid = grid.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in cells)
     grid = grid.filter(pl.any_horizontal(pl.col(cells).is_not_null())) if cells else grid.clear()
     if grid.height == 0:
         raise _refuse(name, "The file has no header row and no figures: every row is empty.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from joinedup.history.recording import recorded_as
-from joinedup.returns import reference, validation, writing
+from joinedup.returns import parts, reference, validation, writing
 from joinedup.returns.events import FiguresChange, announce
 
 from joinedup.returns.models import Upload
@@ -68,14 +69,17 @@ def _actor(user, actor: str | None) -> str:
 def import_table(table: pl.DataFrame, *, source: str, user, actor: str | None = None,
                  collection_round=None, submit: bool = False, reason: str = "",
                  note: str = "", dry_run: bool = False, upload_id: int | None = None,
-                 progress: Progress = _quiet) -> ImportResult:
+                 progress: Progress = _quiet,
+                 rows_per_part: int = parts.ROWS_PER_PART) -> ImportResult:
     """Check the rows of ``table`` and, if all is well, save them as ``user``.
 
     ``table`` has an Int64 ``row`` column (the row number to quote) and text columns named
     as ``columns`` says. ``reason`` is required to change an approved figure; ``note``
     confirms every outlier warning at once (a row's own note confirms its own).
     ``upload_id`` names the kept upload the rows came from, for the history; ``progress``
-    is told each stage as it starts.
+    is told each stage as it starts. A table of more than ``rows_per_part`` rows is
+    checked in parts, each written while the next is checked (``parts``), with the same
+    outcome.
     """
     person = user if user is not None and user.is_authenticated else None
     result = ImportResult(rows=table.height)
@@ -83,9 +87,16 @@ def import_table(table: pl.DataFrame, *, source: str, user, actor: str | None = 
         progress("waiting for any other upload to finish…")
         writing.hold_figures()
         progress(f"checking {table.height:,} rows…")
-        checked = validation.check(
-            table, reference.load(user=user, collection_round=collection_round,
-                                  reason=reason, note=note), file=source)
+        checks = reference.load(user=user, collection_round=collection_round, reason=reason,
+                                note=note)
+        saved = None if dry_run or table.height <= rows_per_part else parts.check_and_write(
+            table, checks, file=source, submit=submit, now=timezone.now(), upload_id=upload_id,
+            rows_per_part=rows_per_part, saving=lambda new, changed: progress(
+                f"saving {new:,} new and {changed:,} changed figures…"))
+        if saved is not None:
+            result.unchanged = saved.unchanged
+            return _saved(result, saved.written, person)
+        checked = validation.check(table, checks, file=source)
         result.problems = checked.problems
         if checked.problems or dry_run:
             return result
@@ -95,11 +106,16 @@ def import_table(table: pl.DataFrame, *, source: str, user, actor: str | None = 
         progress(f"saving {sending[0]:,} new and {sending[1]:,} changed figures…")
         written = writing.write(checked.rows, submit=submit, now=timezone.now(), source=source,
                                 upload_id=upload_id)
-        result.created, result.changed = written.created, written.changed
-        result.value_ids, result.saved = written.value_ids, True
-        if written.created + written.changed >= writing.STATISTICS_AFTER:
-            transaction.on_commit(writing.refresh_statistics)
-        announce(written.unapproved_indicators, FiguresChange.CORRECTED, person)
+        return _saved(result, written, person)
+
+
+def _saved(result: ImportResult, written: writing.Written, person) -> ImportResult:
+    """The result of saved figures; in their transaction, which ends with them."""
+    result.created, result.changed = written.created, written.changed
+    result.value_ids, result.saved = written.value_ids, True
+    if written.created + written.changed >= writing.STATISTICS_AFTER:
+        transaction.on_commit(writing.refresh_statistics)
+    announce(written.unapproved_indicators, FiguresChange.CORRECTED, person)
     return result
 
 
@@ -133,14 +149,16 @@ def receive_file(data: bytes, name: str, *, user, actor: str | None = None,
 
 
 def import_upload(upload: Upload, *, user, reason: str = "", note: str = "",
-                  dry_run: bool = False, progress: Progress = _quiet) -> ImportResult:
-    """Check (and unless ``dry_run``, save) the figures of a kept upload."""
+                  dry_run: bool = False, progress: Progress = _quiet,
+                  reading: Future | None = None) -> ImportResult:
+    """Check (and unless ``dry_run``, save) the figures of a kept upload. ``reading`` is
+    the upload's table being read already, from the bytes kept (as ``import_file`` does)."""
     from joinedup.returns.files import read_table
 
     name = upload.file_name
     try:
         progress(f"reading {upload.size:,} bytes…")
-        table = read_table(upload.content, name)
+        table = reading.result() if reading is not None else read_table(upload.content, name)
     except UploadRejected as rejected:
         result = ImportResult(problems=rejected.problems)
     else:
@@ -167,7 +185,16 @@ def import_upload(upload: Upload, *, user, reason: str = "", note: str = "",
 def import_file(data: bytes, name: str, *, user, actor: str | None = None,
                 collection_round=None, submit: bool = False, reason: str = "",
                 note: str = "", dry_run: bool = False) -> ImportResult:
-    """Keep the file, then check and save its figures: all of them, or none."""
-    upload = receive_file(data, name, user=user, actor=actor,
-                          collection_round=collection_round, submit=submit)
-    return import_upload(upload, user=user, reason=reason, note=note, dry_run=dry_run)
+    """Keep the file, then check and save its figures: all of them, or none.
+
+    The file is read into cells (which touches no database) on a second thread while it
+    is kept: the two take about as long as each other.
+    """
+    from joinedup.returns.files import read_table
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reading") as reader:
+        reading = reader.submit(read_table, data, safe_file_name(name))
+        upload = receive_file(data, name, user=user, actor=actor,
+                              collection_round=collection_round, submit=submit)
+        return import_upload(upload, user=user, reason=reason, note=note, dry_run=dry_run,
+                             reading=reading)

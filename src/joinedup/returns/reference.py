@@ -105,6 +105,33 @@ def stored(keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return existing_for(keys), history_for(keys)
 
 
+def figures_of(indicator_ids: list[int], area_ids: list[int]) -> pl.DataFrame:
+    """Every stored figure of the given indicators in the given areas, in every period
+    (whoever may see them), as ``existing_for`` gives them: ``stored_within`` draws from it
+    what ``stored`` would give for keys of those series. One query for a table checked in
+    parts, rather than two a part."""
+    fields = ["pk", *KEY, "state", "version", *COMPARED]
+    rows = DataValue.objects.filter(indicator_id__in=indicator_ids, area_id__in=area_ids)
+    return _fetched(rows, fields, _EXISTING)
+
+
+def stored_within(figures: pl.DataFrame,
+                  keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``stored(keys)``, drawn from ``figures_of`` the keys' indicators and areas; touches
+    no database."""
+    if keys.is_empty():
+        return _frame([], _EXISTING), _frame([], {**_KEYS, "value": pl.Float64})
+    # The keys of a part hold a narrow range of series: look no further first.
+    figures = figures.filter(*(pl.col(c).is_between(keys[c].min(), keys[c].max())
+                               for c in ("indicator_id", "area_id")))
+    existing = figures.join(keys.unique(), on=KEY, how="semi")
+    series = keys.select("indicator_id", "area_id").unique()
+    history = (figures.filter(pl.col("existing_state") == DataValue.State.APPROVED.value)
+               .select(*KEY, pl.col("old_value").alias("value"))
+               .join(series, on=["indicator_id", "area_id"], how="semi"))
+    return existing, history
+
+
 def load(*, user, collection_round=None, reason: str = "", note: str = "") -> Reference:
     """The reference for checking rows sent by ``user``."""
     return Reference(

@@ -154,7 +154,7 @@ def _problems(frame: pl.DataFrame, file: str, column: str, message: pl.Expr,
     )
 
 
-def _missing_columns(table: pl.DataFrame, file: str) -> list[Problem]:
+def missing_columns(table: pl.DataFrame, file: str) -> list[Problem]:
     problems = [Problem(file, 1, name, f"there is no {name!r} column; a returns file needs "
                         f"the columns {', '.join(columns.REQUIRED)}")
                 for name in columns.REQUIRED if name not in table.columns]
@@ -176,16 +176,44 @@ def _as_text(table: pl.DataFrame) -> pl.DataFrame:
 
 def check(table: pl.DataFrame, reference: Reference, *, file: str) -> Checked:
     """Every row of ``table`` read and judged; see the module docstring."""
-    problems = _missing_columns(table, file)
+    problems = missing_columns(table, file)
     if problems:
         return Checked(pl.DataFrame(), problems)
+    cells = read(table, reference, file=file)
+    return judge(cells, reference, *reference.stored(cells.keys), file=file)
+
+
+@dataclass
+class Read:
+    """Rows read into codes, periods and numbers, with the problems of single cells, and
+    the keys the rows read to (to look up what is stored under them)."""
+
+    rows: pl.DataFrame
+    found: pl.DataFrame
+    keys: pl.DataFrame
+
+
+def read(table: pl.DataFrame, reference: Reference, *, file: str) -> Read:
+    """The first half of ``check``, which needs nothing stored: ``table`` must have the
+    required columns. Rows are read independently of each other."""
     text = _as_text(table)
     sent = text.filter(~pl.all_horizontal(pl.col(c).is_null() for c in (*FIGURES, "note")))
     rows, found = _read_rows(sent, reference, file)
-    keys = rows.select(KEY).drop_nulls().unique()
-    existing, history = reference.stored(keys)
-    rows, judged = _judge(rows, reference, existing, history, file)
-    found = pl.concat([found, judged]).sort("row", maintain_order=True)
+    return Read(rows, found, rows.select(KEY).drop_nulls().unique())
+
+
+def judge(cells: Read, reference: Reference, existing: pl.DataFrame, history: pl.DataFrame,
+          *, file: str, outliers_without_history: bool = False) -> Checked:
+    """The second half of ``check``: the rules across cells, rows and the stored figures
+    (``existing`` and ``history``, as ``reference.stored`` gives them for ``cells.keys``).
+
+    A table judged in parts judges a series' figures against each other however little
+    history its part holds (``outliers_without_history``); as a whole, only when some
+    series of the table has history.
+    """
+    rows, judged = _judge(cells.rows, reference, existing, history, file,
+                          outliers_without_history)
+    found = pl.concat([cells.found, judged]).sort("row", maintain_order=True)
     # A row with an error needs putting right first; a warning about it would be noise.
     errored = found.filter(pl.col("severity") == "error")["row"].unique()
     found = found.filter((pl.col("severity") == "error") | ~pl.col("row").is_in(errored.implode()))
@@ -237,7 +265,7 @@ def _read_rows(sent: pl.DataFrame, reference: Reference, file: str):
 
 
 def _judge(rows: pl.DataFrame, reference: Reference, existing: pl.DataFrame,
-           history: pl.DataFrame, file: str):
+           history: pl.DataFrame, file: str, outliers_without_history: bool = False):
     """Rules across cells, rows and the stored figures."""
     found = []
     value, numerator, denominator = pl.col("value"), pl.col("numerator"), pl.col("denominator")
@@ -289,7 +317,7 @@ def _judge(rows: pl.DataFrame, reference: Reference, existing: pl.DataFrame,
         found.append(_problems(locked, file, "value", pl.format(
             "{} for {} in {} is approved and locked; changing it needs a reason",
             pl.col("code"), pl.col("area"), pl.col("period"))))
-    rows, warned = _outliers(rows, reference, history, file)
+    rows, warned = _outliers(rows, reference, history, file, outliers_without_history)
     found.append(warned)
     return rows, pl.concat(found)
 
@@ -307,13 +335,14 @@ def _compare(rows: pl.DataFrame, existing: pl.DataFrame) -> pl.DataFrame:
         .when(same).then(pl.lit("unchanged")).otherwise(pl.lit("update")).alias("action"))
 
 
-def _outliers(rows: pl.DataFrame, reference: Reference, history: pl.DataFrame, file: str):
+def _outliers(rows: pl.DataFrame, reference: Reference, history: pl.DataFrame, file: str,
+              without_history: bool = False):
     """Figures out of line with their series' history: warnings, unless a note is given."""
     # A repeated row is an error already; its first copy stands for the series here.
     new = rows.filter((pl.col("action") != "unchanged") & pl.col("value").is_not_null()
                       & (pl.col("first_row") == pl.col("row")))
     empty = _problems(rows.head(0), file, "value", pl.lit(""))
-    if new.is_empty() or history.is_empty():
+    if new.is_empty() or (history.is_empty() and not without_history):
         return rows.with_columns(pl.lit(False).alias("outlier")), empty
     # A stored figure this table replaces is judged no longer: the new one stands for it.
     kept = history.join(new.select(KEY), on=KEY, how="anti", nulls_equal=False)
