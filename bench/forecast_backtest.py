@@ -174,6 +174,7 @@ def reliability_chart(points: pl.DataFrame, path: Path) -> None:
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": "Reliability of P(meet target), held-out real series",
         "width": 360, "height": 360,
+        "padding": {"left": 5, "top": 5, "bottom": 5, "right": 60},  # room for the legend's text
         "layer": [
             {"data": diagonal, "mark": {"type": "line", "color": "#999", "strokeDash": [4, 4]},
              "encoding": {"x": {"field": "stated", **axis}, "y": {"field": "observed", **axis}}},
