@@ -269,10 +269,12 @@ def _in_order(pool, the_plan, make_task, run, progress, spool, workers):
             progress(done)
         if outcome.handed_over is None:
             continue
+        if run.total:  # assessed before a problem stopped the run: not wanted
+            outcome.handed_over.unlink()
+            continue
         frame = pl.read_ipc(outcome.handed_over)
         outcome.handed_over.unlink()
-        if not run.total:
-            yield frame
+        yield frame
 
 
 def write_parquet(frames: Iterator[pl.DataFrame], out: Path,
