@@ -206,22 +206,15 @@ def test_a_question_is_asked_once():
     assert error_from(data) == "question 'style-1' repeats the text of 'goals-1'"
 
 
-def test_a_question_needs_text():
+@pytest.mark.parametrize("text,problem", [
+    ("", "has no text"),
+    ("Partners exploit efficiency gains.", "must end with '?'"),
+    (" How well do partners work together? ", "has spaces before or after its text"),
+])
+def test_a_question_is_one_plain_question(text, problem):
     data = shipped_data()
-    first_question(data, "synergies")["text"] = ""
-    assert error_from(data) == "question 'synergies-1' has no text"
-
-
-def test_a_question_ends_with_a_question_mark():
-    data = shipped_data()
-    first_question(data, "synergies")["text"] = "Partners exploit efficiency gains."
-    assert error_from(data) == "question 'synergies-1' must end with '?'"
-
-
-def test_a_question_has_no_stray_spaces():
-    data = shipped_data()
-    first_question(data, "synergies")["text"] = " How well do partners work together? "
-    assert error_from(data) == "question 'synergies-1' has spaces before or after its text"
+    first_question(data, "synergies")["text"] = text
+    assert error_from(data) == f"question 'synergies-1' {problem}"
 
 
 def test_a_shipped_question_names_its_source():
