@@ -29,7 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
-from joinedup.core.engine import DEFAULT_BATCH_ROWS, assess_batches
+from joinedup.core.engine import DEFAULT_BATCH_ROWS, assess_batches, whole_batches
 from joinedup.core.parameters import AssessmentParameters
 
 INSTALL = "pip install 'joinedup[distributed]'"
@@ -166,18 +166,8 @@ def indicator_batches(values: pl.DataFrame, workers: int) -> list[list[str]]:
     ``BATCHES_PER_WORKER`` batches and none is larger than the local run's batches."""
     target = min(DEFAULT_BATCH_ROWS,
                  max(1, math.ceil(values.height / (workers * BATCHES_PER_WORKER))))
-    batches: list[list[str]] = []
-    current: list[str] = []
-    size = 0
-    for indicator, rows in values.group_by("indicator", maintain_order=True).len().iter_rows():
-        if current and size + rows > target:
-            batches.append(current)
-            current, size = [], 0
-        current.append(indicator)
-        size += rows
-    if current:
-        batches.append(current)
-    return batches
+    return whole_batches(values.group_by("indicator", maintain_order=True).len().iter_rows(),
+                         target)
 
 
 def assess_part(values: pl.DataFrame, polarity: pl.DataFrame | None,

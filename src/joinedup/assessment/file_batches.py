@@ -36,7 +36,7 @@ from pathlib import Path
 
 import polars as pl
 
-from joinedup.core.engine import DEFAULT_BATCH_ROWS, assess_batches
+from joinedup.core.engine import DEFAULT_BATCH_ROWS, assess_batches, whole_batches
 from joinedup.core.parameters import AssessmentParameters
 from joinedup.core.schemas import (
     MAX_REPORTED,
@@ -119,21 +119,11 @@ def plan(path: Path, batch_rows: int | None = None) -> Plan:
     by_key = (counts.filter(pl.col("key").is_not_null() & (pl.col("key") != ""))
               .group_by("key", maintain_order=True)
               .agg(pl.col("indicator"), pl.col("rows").sum()))
-    batches, keys, sizes = [], [], []
-    codes, names, size = [], [], 0
-    for key, raw, rows in by_key.iter_rows():
-        if names and size + rows > batch_rows:
-            batches.append(codes)
-            keys.append(names)
-            sizes.append(size)
-            codes, names, size = [], [], 0
-        codes += raw
-        names.append(key)
-        size += rows
-    if names:
-        batches.append(codes)
-        keys.append(names)
-        sizes.append(size)
+    codes_of = dict(zip(by_key["key"], by_key["indicator"].to_list(), strict=True))
+    rows_of = dict(zip(by_key["key"], by_key["rows"].to_list(), strict=True))
+    keys = whole_batches(rows_of.items(), batch_rows)
+    batches = [[code for key in names for code in codes_of[key]] for names in keys]
+    sizes = [sum(rows_of[key] for key in names) for names in keys]
     return Plan(batches, keys, sizes, listed, total)
 
 

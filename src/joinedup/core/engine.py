@@ -12,7 +12,7 @@ the vectorised kernels. ``progress`` (optional) is called with the rows done so 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 
 import numpy as np
 import polars as pl
@@ -73,7 +73,8 @@ def assess_batches(values: pl.DataFrame, polarity: pl.DataFrame | None = None,
     targets_of = (targets.partition_by("indicator", as_dict=True, include_key=True)
                   if targets is not None else {})
     done = 0
-    for batch_indicators in _batches(rows_of, batch_rows):
+    sizes = ((indicator, len(rows)) for indicator, rows in rows_of.items())
+    for batch_indicators in whole_batches(sizes, batch_rows):
         rows = np.sort(np.concatenate([np.asarray(rows_of[i], dtype=np.int64)
                                        for i in batch_indicators]))
         batch = values[rows]
@@ -87,16 +88,22 @@ def assess_batches(values: pl.DataFrame, polarity: pl.DataFrame | None = None,
             progress(done)
 
 
-def _batches(rows_of: dict, batch_rows: int) -> Iterator[list[str]]:
-    current, size = [], 0
-    for indicator, rows in rows_of.items():
-        if current and size + len(rows) > batch_rows:
-            yield current
+def whole_batches(sizes: Iterable[tuple[Hashable, int]], batch_rows: int) -> list[list]:
+    """Keys (indicators, in the order given, each with its number of rows) grouped into
+    batches of at most ``batch_rows`` rows; an indicator larger than that is a batch of
+    its own. A series never crosses indicators, so the batches are independent."""
+    batches: list[list] = []
+    current: list = []
+    size = 0
+    for key, rows in sizes:
+        if current and size + rows > batch_rows:
+            batches.append(current)
             current, size = [], 0
-        current.append(indicator)
-        size += len(rows)
+        current.append(key)
+        size += rows
     if current:
-        yield current
+        batches.append(current)
+    return batches
 
 
 def assess_batch(frame: pl.DataFrame, polarity_map: pl.DataFrame,
