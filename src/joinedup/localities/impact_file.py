@@ -25,18 +25,13 @@ from pathlib import Path
 
 import polars as pl
 
+from joinedup.common.file_commands import InputError, write_whole
+from joinedup.common.file_commands import place as _place
+from joinedup.common.file_commands import where as _where
 from joinedup.core.impact import ImpactError, impact_series, measure_impact, month
 
 MOST_PROBLEMS = 20
 USAGE_ERROR = 2
-
-
-class InputError(Exception):
-    """Problems with the input, already worded for the person who gave it."""
-
-    def __init__(self, lines: list[str]):
-        self.lines = lines
-        super().__init__("\n".join(lines))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -75,15 +70,6 @@ def _read(path: Path, what: str) -> tuple[pl.DataFrame, str]:
     except pl.exceptions.PolarsError as error:
         raise InputError([f"{path}: cannot be read: {str(error).splitlines()[0]}"]) from None
     return frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns}), "line"
-
-
-def _place(kind: str, index: int) -> str:
-    # Data row i (from 0) is line i + 2 of a CSV file (the header is line 1).
-    return f"line {index + 2}" if kind == "line" else f"row {index + 1}"
-
-
-def _where(path: Path, kind: str, index: int, column: str) -> str:
-    return f"{path}:{_place(kind, index).removeprefix('line ')}:{column}"
 
 
 def read_counts(path: Path, count: str) -> pl.DataFrame:
@@ -163,17 +149,7 @@ def _write(frame: pl.DataFrame, out: str) -> None:
     if out == "-":
         sys.stdout.write(frame.write_csv())
         return
-    target = Path(out)
-    temporary = target.with_name(target.name + ".partial")
-    try:
-        if target.suffix.lower() == ".parquet":
-            frame.write_parquet(temporary)
-        else:
-            frame.write_csv(temporary)
-        temporary.replace(target)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+    write_whole(frame, Path(out))
 
 
 def main(argv: list[str]) -> int:

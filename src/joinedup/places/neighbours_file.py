@@ -22,20 +22,15 @@ from pathlib import Path
 
 import polars as pl
 
+from joinedup.common.file_commands import InputError, write_whole
+from joinedup.common.file_commands import place as _place
+from joinedup.common.file_commands import where as _where
 from joinedup.core.neighbours import DEFAULT_K, NeighbourError, nearest_neighbours
 
 SUFFIXES = (".csv", ".parquet")
 MOST_PROBLEMS = 20
 INPUT_ERROR = 1
 USAGE_ERROR = 2
-
-
-class InputError(Exception):
-    """Problems with an input file, already worded for the person who gave it."""
-
-    def __init__(self, lines: list[str]):
-        self.lines = lines
-        super().__init__("\n".join(lines))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -71,20 +66,6 @@ def _read(path: Path, role: str) -> tuple[pl.DataFrame, str]:
         raise InputError([f"{path}: cannot be read as {suffix[1:].upper()}: "
                           f"{str(error).splitlines()[0]}"]) from None
     return frame.rename({c: c.strip().lstrip("\ufeff").strip() for c in frame.columns}), "line"
-
-
-def _place(kind: str, index: int) -> str:
-    # Data row i (from 0) is line i + 2 of a CSV file (the header is line 1).
-    return f"line {index + 2}" if kind == "line" else f"row {index + 1}"
-
-
-def _where(path: Path, kind: str, index: int | None, column: str) -> str:
-    """``FILE:LINE:COLUMN`` (``FILE:row N:COLUMN`` in a Parquet file)."""
-    if index is None:
-        place = "1" if kind == "line" else "header"
-    else:
-        place = _place(kind, index).removeprefix("line ")
-    return f"{path}:{place}:{column}"
 
 
 def _numbers(frame: pl.DataFrame, columns: list[str], path: Path, kind: str
@@ -174,19 +155,6 @@ def read_weights(path: Path, names: list[str], variables_path: Path) -> dict[str
     return weights
 
 
-def _write(frame: pl.DataFrame, out: Path) -> None:
-    """Write to a temporary file beside ``out``, then put it in place whole."""
-    temporary = out.with_name(out.name + ".partial")
-    try:
-        if out.suffix.lower() == ".parquet":
-            frame.write_parquet(temporary)
-        else:
-            frame.write_csv(temporary)
-        temporary.replace(out)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def usage_error(options) -> str | None:
     if options.out.suffix.lower() not in SUFFIXES:
         return f"--out must end in .csv or .parquet: {options.out}"
@@ -218,7 +186,7 @@ def main(argv: list[str]) -> int:
     except InputError as error:
         sys.stderr.write("\n".join(error.lines) + "\nNothing was written.\n")
         return INPUT_ERROR
-    _write(neighbours, options.out)
+    write_whole(neighbours, options.out)
     sys.stderr.write(f"Listed the {options.k} nearest neighbours of {variables.height:,} "
                      f"areas; wrote {options.out}\n")
     return 0
