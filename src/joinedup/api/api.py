@@ -127,6 +127,11 @@ for _kind in KINDS:
 
 def _mount() -> None:
     from joinedup.api.maps import router as maps
+    from joinedup.benchmarks.api import router as benchmarks
+    from joinedup.constitution.api import router as constitution
+    from joinedup.public.api import router as public
+    from joinedup.reviews.api import router as reviews
+    from joinedup.reviews.facts_api import router as facts
     from joinedup.assessment.api import router as assessments
     from joinedup.exceptions.api import router as exceptions
     from joinedup.localities.api import router as places
@@ -156,6 +161,11 @@ def _mount() -> None:
     api.add_router("/profiles", profiles, tags=["Places"])
     api.add_router("/plans", plans, tags=["Delivery plans"])
     api.add_router("/districts", contributions, tags=["Two tiers"])
+    api.add_router("/self-assessment", reviews, tags=["Partnership health"])
+    api.add_router("/facts", facts, tags=["Partnership health"])
+    api.add_router("/constitution", constitution, tags=["Constitution and sharing"])
+    api.add_router("/benchmarks", benchmarks, tags=["Benchmarks"])
+    api.add_router("/public", public, tags=["Public data"])
 
 
 _mount()

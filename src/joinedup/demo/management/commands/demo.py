@@ -12,10 +12,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from joinedup.assessment.services import run_assessment
+from joinedup.demo.benchmarks import build_benchmarks
 from joinedup.demo.build import BUILT_FROM, build_framework
+from joinedup.demo.constitution import build_constitution
 from joinedup.demo.county import build_county
 from joinedup.demo.meetings import build_cycles, build_meetings
 from joinedup.demo.plans import build_plans
+from joinedup.demo.public import build_public
+from joinedup.demo.reviews import build_self_assessment
 from joinedup.demo.resources import build_resources
 from joinedup.demo.localities import build_localities
 from joinedup.demo.risks import build_risks
@@ -24,7 +28,7 @@ from joinedup.demo.sources import COUNTY_DIR, DATA_DIR, DemoSources
 from joinedup.history.recording import recorded_as
 
 STEPS = ["places", "partners", "bodies", "people", "strategy", "figures", "targets",
-         "rounds", "resources", "risks", "assessment", "plans", "localities"]
+         "rounds", "resources", "risks", "assessment", "plans", "localities", "health"]
 COUNTY_STEPS = ["places", "partners", "bodies", "people", "strategy", "figures", "targets",
                 "assessment"]
 
@@ -94,6 +98,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             places = build_localities(timezone.now())
         tick("localities")
+        with transaction.atomic(), recorded_as(actor="demo builder", reason=BUILT_FROM):
+            constitution = build_constitution(built.bodies, timezone.localdate())
+            benchmarks = build_benchmarks()
+            reviews = build_self_assessment(built.bodies, timezone.localdate())
+            public = build_public()
+        tick("health")
         return (
             f"{built.summary}; {run.flags_raised} flags open; "
             f"{len(rounds)} collection rounds expecting {sum(rounds.values())} returns; "
@@ -101,7 +111,10 @@ class Command(BaseCommand):
             f"{money['pools']} pooled budget, {money['scenarios']} allocation scenarios; "
             f"{register['risks']} risks on the register; {plans['plans']} delivery plans; "
             f"{places['forums']} forums' chosen outcomes and {places['priorities']} residents' "
-            "priorities."
+            "priorities"
+            + "".join(f"; {count} {what}" for part in (constitution, benchmarks, reviews, public)
+                      for what, count in part.items())
+            + "."
         )
 
 

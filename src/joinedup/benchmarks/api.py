@@ -1,0 +1,5 @@
+"""benchmarks in the API."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""constitution in the API."""
+
+from ninja import Router
+
+router = Router()

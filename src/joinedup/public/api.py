@@ -1,0 +1,5 @@
+"""public in the API."""
+
+from ninja import Router
+
+router = Router()

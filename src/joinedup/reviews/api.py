@@ -1,0 +1,5 @@
+"""reviews in the API."""
+
+from ninja import Router
+
+router = Router()
