@@ -14,7 +14,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
+from joinedup.constitution.models import CharterEntry
 from joinedup.partnership.models import Membership, Organisation
 from joinedup.resources import finance, performance, spend_files
 from joinedup.resources.models import BudgetLine
@@ -50,10 +52,12 @@ def expected_line_ids(user) -> set[int]:
     organisation = user.organisation_id
     if organisation is None:
         return set()
-    named = set(BudgetLine.shared_with.through.objects.filter(organisation_id=organisation)
-                .values_list("budgetline_id", flat=True))
+    today = timezone.localdate()
+    providers = {entry.provider_id for entry in CharterEntry.objects.filter(data="spend")
+                 if entry.starts <= today and (entry.ends is None or entry.ends > today)
+                 and entry.recipient_id in (None, organisation)}
     return {pk for pk, partner, everyone in lines
-            if partner == organisation or everyone or pk in named}
+            if partner == organisation or everyone or partner in providers}
 
 
 @pytest.fixture
@@ -165,8 +169,6 @@ def test_published_spend_is_shared_with_no_one():
     published = BudgetLine.objects.filter(illustrative=False)
     assert published.count() > 0
     assert not published.filter(shared_with_partners=True).exists()
-    assert not BudgetLine.shared_with.through.objects.filter(
-        budgetline__illustrative=False).exists()
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -188,18 +190,22 @@ def test_each_persona_sees_exactly_the_lines_the_rule_allows(persona, user_of, c
     assert_lines_seen_everywhere(user, client_as(persona), expected)
 
 
-def test_a_line_shared_with_one_partner_reaches_that_partner_only(person, client_as):
+def test_spend_shared_by_the_charter_with_one_partner_reaches_that_partner_only(
+        person, client_as):
     line = (BudgetLine.objects.filter(partner__slug="nhs-gateshead", illustrative=False,
                                       area__level="ward")
             .order_by("financial_year", "pk").first())
-    assert not line.shared_with_partners and not line.shared_with.exists()
+    assert not line.shared_with_partners
     police = Organisation.objects.get(slug="northumbria-police")
     assert line.pk not in expected_line_ids(person("police"))
     lead = person("theme_lead")  # a partner's person who sees no other partner's spend
     assert lead.organisation.slug == "gateshead-council" and not lead.has_perm(VIEW_ALL)
     assert not Membership.objects.filter(person=lead, body__kind__in=SEES_ALL_SPEND).exists()
 
-    line.shared_with.add(police)
+    CharterEntry.objects.create(
+        provider=line.partner, recipient=police, data="spend", starts=timezone.localdate(),
+        purpose="Joint tasking of neighbourhood health and crime work.",
+        agreed_by="Steering Group")
 
     sees = {"police": True, "pct": True, "theme_lead": False}
     for persona, allowed in sees.items():

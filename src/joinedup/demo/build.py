@@ -208,8 +208,6 @@ class FrameworkBuilder:
                 else outcome.theme.body,
                 "visibility": item.get("visibility", "public"),
             })
-            set_many(indicator.shared_with,
-                     [organisations[slug] for slug in item.get("shared_with", [])])
             indicators[item["code"]] = indicator
         self.pathway(outcomes, organisations)
         self.tick("strategy")

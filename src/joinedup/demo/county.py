@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils import timezone
 
 from joinedup.assessment.services import run_assessment
 from joinedup.demo.build import BUILT_FROM, build_framework
+from joinedup.demo.constitution import charter_from_catalogue
 from joinedup.demo.sources import DemoSources
 from joinedup.history.recording import recorded_as
 
@@ -22,6 +24,7 @@ from joinedup.history.recording import recorded_as
 def build_county(sources: DemoSources, tick: Callable[[str], None]) -> str:
     with transaction.atomic(), recorded_as(actor="demo builder", reason=BUILT_FROM):
         built = build_framework(sources, tick)
+        charter_from_catalogue(sources.catalogue, timezone.localdate())
     run, _ = run_assessment(actor="demo builder")
     tick("assessment")
     districts = len(sources.catalogue.get("district_strategy", []))

@@ -14,7 +14,8 @@ from joinedup.common.querysets import RestrictedQuerySet, sees_everything
 #: Models whose history anyone who may see the object may read. The history of an object
 #: is as confidential as the object; the history of any other model is read by officers
 #: only, until its rules are joined in here.
-HISTORY_AS_VISIBLE_AS_OBJECT = ("returns.DataValue",)
+HISTORY_AS_VISIBLE_AS_OBJECT = ("returns.DataValue", "constitution.CharterEntry",
+                                "constitution.DocumentVersion")
 
 
 class ChangeQuerySet(RestrictedQuerySet):

@@ -169,8 +169,6 @@ class BudgetLine(ChangeRecorded):
         default=False, help_text="Invented to show how the system works, not published.")
     shared_with_partners = models.BooleanField(
         default=False, help_text="Every partner may see this line.")
-    shared_with = models.ManyToManyField("partnership.Organisation", blank=True,
-                                         related_name="spend_shared_with_us")
     state = models.CharField(max_length=10, choices=State.choices, default=State.SUBMITTED)
     # Who, not what: no constraint or index to keep up on every line an upload writes
     # (as for figures); the history keeps the person too.
@@ -233,8 +231,6 @@ class InKindResource(ChangeRecorded):
     rate = models.DecimalField(help_text="Pounds per unit.", **MONEY)
     illustrative = models.BooleanField(default=False)
     shared_with_partners = models.BooleanField(default=False)
-    shared_with = models.ManyToManyField("partnership.Organisation", blank=True,
-                                         related_name="in_kind_shared_with_us")
 
     objects = SpendQuerySet.as_manager()
 

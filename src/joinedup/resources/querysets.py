@@ -2,14 +2,17 @@
 
 A partner's spend is its own business until it chooses to share it. Its budget lines and
 resources in kind are seen by the partnership officer, the finance officers' group, the
-Board, the partner's own people, and partners it has shared them with. Funding streams,
-pooled budgets and allocation scenarios are partnership arrangements: every signed-in
-partner sees them, and no one else.
+Board, the partner's own people, and the partners the information-sharing charter shares
+its spend with today (``constitution.querysets.shared_by_charter``). A line marked
+``shared_with_partners`` is not one partner's business but the partnership's, such as
+the lines of an allocation the partnership agreed, and every partner sees it. Funding
+streams, pooled budgets and allocation scenarios are partnership arrangements: every
+signed-in partner sees them, and no one else.
 """
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from joinedup.common.querysets import (
     PartnersOnly,
@@ -18,6 +21,7 @@ from joinedup.common.querysets import (
     partner_organisation_id,
     sees_everything,
 )
+from joinedup.constitution.querysets import shared_by_charter
 from joinedup.partnership import roles
 
 
@@ -30,11 +34,10 @@ class SpendQuerySet(RestrictedQuerySet):
         organisation = partner_organisation_id(user)
         if organisation is None:
             return self.none()
-        shared = self.model.shared_with.through.objects.filter(
-            **{f"{self.model._meta.model_name}_id": OuterRef("pk")},
-            organisation_id=organisation)
+        shared = shared_by_charter("spend", organisation, provider="partner_id",
+                                   theme="theme_id")
         return self.filter(Q(partner_id=organisation) | Q(shared_with_partners=True)
-                           | Q(Exists(shared)))
+                           | Q(shared))
 
     def editable_by(self, user):
         """A partner's people keep its own lines; the partnership officer keeps any."""

@@ -48,7 +48,7 @@ class IndicatorAdmin(ChangeWithReasonMixin, admin.ModelAdmin):
     list_filter = ["visibility", "polarity", "kind", "frequency", "owner", "outcome__theme"]
     search_fields = ["code", "title", "definition"]
     prepopulated_fields = {"slug": ["code"]}
-    autocomplete_fields = ["outcome", "owner", "lead_body", "shared_with"]
+    autocomplete_fields = ["outcome", "owner", "lead_body"]
 
 
 class MilestoneInline(admin.TabularInline):

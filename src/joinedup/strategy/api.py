@@ -19,6 +19,7 @@ from joinedup.common.api import (
     finite,
     page,
 )
+from joinedup.constitution.querysets import sharing_of
 from joinedup.strategy.models import Indicator, Target
 
 router = Router(auth=READ)
@@ -60,7 +61,8 @@ class IndicatorDetail(IndicatorOut):
     source_url: str
     allows_negative: bool
     shared_with: list[str] = Field(description="For restricted indicators: the slugs of "
-                                   "the partners, besides the owner, who may see it.")
+                                   "the partners, besides the owner, who may see it by the "
+                                   "information-sharing charter; [\"*\"] for every partner.")
     targets: list[TargetOut]
 
 
@@ -140,6 +142,13 @@ def get_indicator(request, code: Code):
         **indicator_item(indicator),
         "definition": indicator.definition, "source": indicator.source,
         "source_url": indicator.source_url, "allows_negative": indicator.allows_negative,
-        "shared_with": sorted(indicator.shared_with.values_list("slug", flat=True)),
+        "shared_with": _shared_with(indicator),
         "targets": [_target(t) for t in targets],
     }
+
+
+def _shared_with(indicator) -> list[str]:
+    if indicator.visibility != "restricted":
+        return []
+    every, named = sharing_of("indicators", indicator.owner_id, indicator.outcome.theme_id)
+    return ["*"] if every else [o.slug for o in named]

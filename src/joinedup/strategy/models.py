@@ -178,10 +178,6 @@ class Indicator(ChangeRecorded):
         related_name="contributions",
         help_text="In a two-tier area: the county outcome this district indicator rolls up to.",
     )
-    shared_with = models.ManyToManyField(
-        "partnership.Organisation", blank=True, related_name="indicators_shared_with",
-        help_text="For restricted indicators: the partners, besides the owner, who may see it.",
-    )
 
     objects = IndicatorQuerySet.as_manager()
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from joinedup.common.querysets import (
     RestrictedQuerySet,
     partner_organisation_id,
     sees_everything,
 )
+from joinedup.constitution.querysets import shared_by_charter
 
 
 class StrategyQuerySet(RestrictedQuerySet):
@@ -28,7 +29,10 @@ class IndicatorQuerySet(RestrictedQuerySet):
         - officers and administrators: everything;
         - anonymous visitors: public indicators;
         - people from a partner organisation: public and partners-only indicators, and
-          restricted ones their organisation owns or that are shared with it.
+          restricted ones their organisation owns or that the information-sharing charter
+          shares with it today: an entry in force by which the owner shares its
+          indicators with that organisation (or with every partner), for every theme or
+          for the indicator's own (``constitution.querysets.shared_by_charter``).
         """
         if sees_everything(user):
             return self
@@ -36,11 +40,10 @@ class IndicatorQuerySet(RestrictedQuerySet):
         organisation = partner_organisation_id(user)
         if organisation is None:
             return self.filter(public)
-        shared = self.model.shared_with.through.objects.filter(
-            indicator_id=OuterRef("pk"), organisation_id=organisation
-        )
+        shared = shared_by_charter("indicators", organisation, provider="owner_id",
+                                   theme="outcome__theme_id")
         return self.filter(
-            public | Q(visibility="partners") | Q(owner_id=organisation) | Q(Exists(shared))
+            public | Q(visibility="partners") | Q(owner_id=organisation) | Q(shared)
         )
 
     def sendable_by(self, user):

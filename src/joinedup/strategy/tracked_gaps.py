@@ -56,7 +56,6 @@ def track_gap(source: Indicator, *, level: str, measure: str, value: float, peri
             tracker.area_levels = [area.level]
             tracker.full_clean()
             tracker.save()
-            tracker.shared_with.set(source.shared_with.all())
         target = Target.objects.filter(
             indicator=tracker, area=area, period_start=target_period.start,
             period_end=target_period.end).first() or Target(

@@ -126,7 +126,6 @@ def drafts_seen(user) -> tuple[str, list]:
     its theme. A little too wide costs a page made again; never too narrow."""
     from joinedup.common.querysets import partner_organisation_id, sees_everything
     from joinedup.returns.models import DataValue
-    from joinedup.strategy.models import Indicator
 
     if sees_everything(user):
         return "1 = 1", []
@@ -147,7 +146,6 @@ def _stamp_sql() -> str:
     from joinedup.exceptions.models import IndicatorException
     from joinedup.history.models import Change
     from joinedup.returns.models import DataValue
-    from joinedup.strategy.models import Indicator
 
     unshown = ", ".join(str(ContentType.objects.get_by_natural_key(*label.split(".")).pk)
                         for label in UNSHOWN_CHANGES)
@@ -161,7 +159,6 @@ def _stamp_sql() -> str:
         (["COUNT(*)"], f"{figures} WHERE {approved}"),
         (["COUNT(*)", "MAX(updated_at)", "SUM(version)"],
          f"{figures} WHERE NOT {approved} AND {{drafts}}"),
-        (["COUNT(*)", "MAX(id)"], Indicator.shared_with.through._meta.db_table),
     ]
     names = [f"s{n}.c{c}" for n, (columns, _) in enumerate(parts) for c in range(len(columns))]
     tables = [

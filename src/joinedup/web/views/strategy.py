@@ -6,6 +6,7 @@ from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from joinedup.assessment import pages
+from joinedup.constitution.querysets import sharing_of
 from joinedup.places.models import Area, Level
 from joinedup.common import charts
 from joinedup.returns.models import DataValue
@@ -151,10 +152,19 @@ def _indicator_context(request, slug) -> dict:
             (Level(level).label, tables.latest_by_area(values, level))
             for level in local_levels
         ],
-        "shared_with": indicator.shared_with.all() if indicator.visibility == "restricted" else [],
+        "shared_with": _shared_with(indicator),
         "chart": _trend_chart(indicator, values, areas, targets),
     }
     return context
+
+
+def _shared_with(indicator) -> list[str]:
+    """The partners besides the owner a restricted indicator is shared with, by the
+    charter: their names, or "every partner"."""
+    if indicator.visibility != "restricted":
+        return []
+    every, named = sharing_of("indicators", indicator.owner_id, indicator.outcome.theme_id)
+    return ["every partner"] if every else [o.display_name for o in named]
 
 
 def _area_choices(areas, values) -> list:

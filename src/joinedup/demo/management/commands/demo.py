@@ -99,7 +99,8 @@ class Command(BaseCommand):
             places = build_localities(timezone.now())
         tick("localities")
         with transaction.atomic(), recorded_as(actor="demo builder", reason=BUILT_FROM):
-            constitution = build_constitution(built.bodies, timezone.localdate())
+            constitution = build_constitution(built.bodies, timezone.localdate(),
+                                              sources.catalogue)
             benchmarks = build_benchmarks()
             reviews = build_self_assessment(built.bodies, timezone.localdate())
             public = build_public()
