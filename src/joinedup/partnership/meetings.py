@@ -3,7 +3,9 @@
 Each layer reports to the one above it on a cycle (the Audit Commission's layering, 2009:
 the Board three or four times a year, the executive six to twelve times, theme
 partnerships monthly to quarterly). A meeting has an agenda in slots; the Board's follows
-Leicestershire's practice of a half for decisions and a half for a topic debate.
+Leicestershire's practice of a half for decisions and a half for a topic debate. Who
+came is kept per meeting and member (``Attendance``), with the organisation they sat for
+at the time, so attendance by partner and sector can be counted later.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
 
-from joinedup.common.querysets import PartnersOnly, RestrictedQuerySet
-from joinedup.history.recording import ChangeRecorded
+from joinedup.common.querysets import PartnersOnly, RestrictedQuerySet, manages_framework
+from joinedup.history.recording import ChangeRecorded, recorded_as
 
 #: Meetings a year by kind of body: (fewest, most).
 DEFAULT_MEETINGS_A_YEAR = {
@@ -169,3 +171,97 @@ def add_meeting(body, *, starts, place: str = "", period: str = "",
             AgendaSlot.objects.create(meeting=meeting, order=order, kind=kind,
                                       title=titles.get(kind, title))
     return meeting
+
+
+#: Who keeps a body's attendance besides the partnership officer: its secretary (the
+#: body's officer), chair and vice-chair.
+ATTENDANCE_KEEPERS = ("chair", "vice_chair", "officer")
+ATTENDANCE_REFUSAL = ("Only the partnership officer and the body's chair, vice-chair and "
+                      "officer may record who came to its meetings.")
+
+
+class AttendanceQuerySet(PartnersOnly, RestrictedQuerySet):
+    """Who came to a meeting is shared among partners, as the minutes are."""
+
+    def editable_by(self, user):
+        if manages_framework(user):
+            return self
+        if not (user and user.is_authenticated):
+            return self.none()
+        return self.filter(meeting__body__memberships__person=user,
+                           meeting__body__memberships__role__in=ATTENDANCE_KEEPERS).distinct()
+
+
+class Attendance(ChangeRecorded):
+    """Whether one member came to one meeting, and the organisation they sat for then
+    (kept here, because a member may later move or sit for another partner)."""
+
+    class Status(models.TextChoices):
+        ATTENDED = "attended", "Attended"
+        APOLOGIES = "apologies", "Sent apologies"
+        ABSENT = "absent", "Absent"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="attendance")
+    organisation = models.ForeignKey(
+        "partnership.Organisation", on_delete=models.PROTECT, related_name="attendance",
+        help_text="The organisation the person sat for at this meeting.")
+    status = models.CharField(max_length=10, choices=Status.choices)
+
+    objects = AttendanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting", "person"]
+        verbose_name_plural = "attendance"
+        constraints = [models.UniqueConstraint(fields=["meeting", "person"],
+                                               name="one_attendance_per_meeting_and_person")]
+
+    def __str__(self):
+        return f"{self.person} at {self.meeting}: {self.get_status_display().lower()}"
+
+
+class AttendanceRefused(Exception):
+    """Attendance that cannot be recorded as asked, with a sentence saying why."""
+
+
+def may_record_attendance(user, body) -> bool:
+    """The partnership officer, and the body's chair, vice-chair and officer."""
+    if manages_framework(user):
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    return body.memberships.filter(person=user, role__in=ATTENDANCE_KEEPERS).exists()
+
+
+def record_attendance(meeting: Meeting, user, marks: dict[int, str], *, now) -> list[Attendance]:
+    """Record whether each member (by person id) of the meeting's body attended, sent
+    apologies or was absent: all of ``marks`` or none of it, each change in the history.
+    Only a meeting that has started can have attendance; only the body's members are
+    marked, each for the organisation their membership names."""
+    if not may_record_attendance(user, meeting.body):
+        raise AttendanceRefused(ATTENDANCE_REFUSAL)
+    if meeting.starts > now:
+        raise AttendanceRefused(f"{meeting} has not happened yet: record who came after it "
+                                "starts.")
+    if not marks:
+        raise AttendanceRefused("Mark at least one member.")
+    wrong = sorted({status for status in marks.values() if status not in Attendance.Status})
+    if wrong:
+        raise AttendanceRefused(f"Each mark must be one of {', '.join(Attendance.Status.values)}"
+                                f", not {wrong[0]!r}.")
+    members = {m.person_id: m for m in meeting.body.memberships.filter(person_id__in=marks)}
+    strangers = sorted(set(marks) - set(members))
+    if strangers:
+        raise AttendanceRefused(f"Person {strangers[0]} is not a member of {meeting.body}.")
+    kept = []
+    with transaction.atomic(), recorded_as(user, reason=f"Attendance at {meeting}"):
+        held = {a.person_id: a for a in Attendance.objects.filter(meeting=meeting)}
+        for person_id in sorted(marks):
+            row = held.get(person_id) or Attendance(meeting=meeting, person_id=person_id)
+            if row.pk is None or row.status != marks[person_id]:
+                row.organisation_id = row.organisation_id or members[person_id].organisation_id
+                row.status = marks[person_id]
+                row.save()
+            kept.append(row)
+    return kept
