@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from joinedup.benchmarks import views
 
 app_name = "benchmarks"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("indicators/<slug:slug>/", views.indicator, name="indicator"),
+    path("neighbours/<slug:slug>/", views.neighbours, name="neighbours"),
+]
