@@ -10,6 +10,7 @@ NAVIGATION = [
     ("Themes", "strategy:themes", ("strategy:theme",)),
     ("Indicators", "strategy:indicators", ("strategy:indicator",)),
     ("Areas", "places:areas", ("places", "localities")),
+    ("Benchmarks", "benchmarks:index", ("benchmarks",)),
 ]
 #: Shown only to people who are signed in: the quarterly cycle is partnership business.
 SIGNED_IN_NAVIGATION = [
@@ -17,6 +18,7 @@ SIGNED_IN_NAVIGATION = [
     ("Resources", "resources:overview", ("resources",)),
     ("Risks", "risks:register", ("risks",)),
     ("Plans", "strategy:plans", ("strategy:plan",)),
+    ("Health check", "reviews:rounds", ("reviews",)),
 ]
 #: Shown only to the management group and the partnership officer, who decide exceptions.
 TRIAGE_NAVIGATION = [
