@@ -61,6 +61,7 @@ class PackOut(Schema):
     issued_by: str | None
     issued_at: datetime | None
     url: str = Field(description="The pack's page on the site.")
+    public: bool = Field(description="Whether its body has put it on the public site.")
 
 
 class PackDetail(PackOut):
@@ -86,6 +87,11 @@ class PackFile(Schema):
     content_base64: str = Field(description="The file, byte for byte, in base64.")
 
 
+class PublishIn(Body):
+    public: bool = Field(description="True puts the issued pack on the public site; false "
+                         "takes it off.")
+
+
 class PackIn(Body):
     body: Code = Field(examples=["gsp-board"], description="The body's slug.")
     format: Format
@@ -106,11 +112,13 @@ def pack_item(pack: Pack) -> dict:
         "built_at": pack.built_at,
         "issued_by": pack.issued_by.get_username() if pack.issued_by else None,
         "issued_at": pack.issued_at, "url": pack.get_absolute_url(),
+        "public": hasattr(pack, "publication"),
     }
 
 
 def _visible(user):
-    return Pack.objects.visible_to(user).select_related("body", "built_by", "issued_by")
+    return (Pack.objects.visible_to(user)
+            .select_related("body", "built_by", "issued_by", "publication"))
 
 
 def _found(user, pack_id: int) -> Pack:
@@ -201,3 +209,19 @@ def issue_pack(request, pack_id: PackId):
     except (building.PackRefused, PackFrozen) as refused:
         return Status(409, {"detail": str(refused)})
     return Status(202, pack_item(pack))
+
+
+@router.post("/{pack_id}/public", auth=WRITE, response={200: PackOut, **WRITE_ERRORS},
+             summary="Publish a pack")
+def publish_pack(request, pack_id: PackId, body: PublishIn):
+    """Put an issued pack on the public site, or take it off. Refused (409) with the
+    reason for a draft, or a pack naming an indicator that is not public."""
+    user = request.auth
+    pack = _found(user, pack_id)
+    if not building.may_build(user, pack.body):
+        raise HttpError(403, building.refusal_for(pack.body))
+    try:
+        building.publish(pack, user, public=body.public)
+    except building.PackRefused as refused:
+        return Status(409, {"detail": str(refused)})
+    return pack_item(_found(user, pack_id))

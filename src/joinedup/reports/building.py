@@ -20,6 +20,7 @@ import hashlib
 import logging
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -32,7 +33,8 @@ from joinedup.partnership import roles
 from joinedup.partnership.models import Meeting, ReportingCycle
 from joinedup.reports import formats
 from joinedup.reports.contents import Contents, Progress, gather, partnership_name
-from joinedup.reports.models import Pack, PackFile, PackFrozen
+from joinedup.reports.models import Pack, PackFile, PackFrozen, PackPublication
+from joinedup.strategy.models import Indicator
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +189,35 @@ def _write_and_keep(pack: Pack, user, contents: Contents, progress: Progress | N
         pack.save()
     if progress:
         progress("Done", total, total)
+    return pack
+
+
+def publish(pack: Pack, user, *, public: bool) -> Pack:
+    """Put an issued pack on the public site, or take it off, as its body decides.
+
+    Only those who issue a body's packs may do so, and only for an issued pack. A pack
+    naming an indicator that is not public (among its exceptions) stays with the partners.
+    """
+    if not may_build(user, pack.body):
+        raise PackRefused(refusal_for(pack.body).replace("build and issue", "publish"))
+    if not pack.is_issued:
+        raise PackRefused(f"Pack {pack.pk} is a draft; only an issued pack can be published.")
+    if public:
+        named = {row.get("indicator") for row in (pack.manifest or {}).get("exceptions", [])}
+        open_codes = set(Indicator.objects.visible_to(AnonymousUser())
+                         .filter(code__in=named).values_list("code", flat=True))
+        closed = sorted(code for code in named - open_codes if code)
+        if closed:
+            raise PackRefused(f"Pack {pack.pk} names {', '.join(closed)}, which "
+                              f"{'is' if len(closed) == 1 else 'are'} not public, so it cannot "
+                              "be published.")
+    with transaction.atomic(), recorded_as(user, reason="Pack published" if public
+                                           else "Pack withdrawn from the public site"):
+        current = PackPublication.objects.filter(pack=pack).first()
+        if public and current is None:
+            PackPublication.objects.create(pack=pack, published_by=user)
+        elif not public and current is not None:
+            current.delete()
     return pack
 
 

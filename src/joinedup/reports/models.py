@@ -34,6 +34,11 @@ class PackQuerySet(PartnersOnly, RestrictedQuerySet):
     def issued(self):
         return self.filter(state=Pack.State.ISSUED)
 
+    def published(self):
+        """Issued packs their body has put on the public site: the one rule for what the
+        public sees of packs (``PackPublication``)."""
+        return self.issued().filter(publication__isnull=False)
+
     def update(self, **kwargs):
         _refuse_issued(self, "changed")
         return super().update(**kwargs)
@@ -162,3 +167,23 @@ class PackFile(models.Model):
     def delete(self, *args, **kwargs):
         _refuse_issued(Pack.objects.filter(pk=self.pack_id), "removed")
         return super().delete(*args, **kwargs)
+
+
+class PackPublication(ChangeRecorded):
+    """A body's decision to put one of its issued packs on the public site.
+
+    Kept beside the pack, not in it: an issued pack is frozen, and publishing or
+    withdrawing it changes nothing in the file the members received. Withdrawing removes
+    the row; both are recorded with who and when, as every change is.
+    """
+
+    pack = models.OneToOneField(Pack, primary_key=True, on_delete=models.CASCADE,
+                                related_name="publication")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.pack}, published"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("packs/<int:pk>/build/", views.rebuild, name="rebuild"),
     path("packs/<int:pk>/issue/", views.issue, name="issue"),
     path("packs/<int:pk>/download/", views.download, name="download"),
+    path("packs/<int:pk>/public/", views.publish, name="publish"),
 ]

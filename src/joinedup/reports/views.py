@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from joinedup.common.tasks import progress_page
 from joinedup.partnership.models import Body, Meeting
 from joinedup.reports import building, tasks
-from joinedup.reports.models import Pack
+from joinedup.reports.models import Pack, PackPublication
 
 NO_MEETING = "none"
 
@@ -71,6 +71,7 @@ def pack(request, pk):
     return progress_page(request, "reports/pack.html", {
         "pack": found, "may_build": building.may_build(request.user, found.body),
         "manifest": found.manifest or {},
+        "published": PackPublication.objects.filter(pack=found).first(),
     }, work=found)
 
 
@@ -109,6 +110,24 @@ def issue(request, pk):
     return render(request, "reports/pack_issue.html", {
         "pack": found, "error": error, "members": members,
     }, status=409 if error and request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def publish(request, pk):
+    """Put an issued pack on the public site, or take it off (``public`` = yes or no)."""
+    found = _pack(request, pk)
+    public = request.POST.get("public") == "yes"
+    try:
+        building.publish(found, request.user, public=public)
+    except building.PackRefused as refused:
+        if not building.may_build(request.user, found.body):
+            raise PermissionDenied(str(refused)) from None
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "The pack is on the public site." if public
+                         else "The pack is no longer on the public site.")
+    return redirect(found)
 
 
 @login_required
