@@ -8,6 +8,7 @@ document declares.
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from pydantic import BaseModel
 
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -100,3 +102,39 @@ def test_api_conforms_to_its_document(case, officer_token, connection_kept):
     # every schema-valid request to succeed does not apply.
     case.call_and_validate(headers={"Authorization": f"Bearer {officer_token}"},
                            excluded_checks=[positive_data_acceptance])
+
+
+def _models_in(annotation, found: dict) -> None:
+    """Every pydantic model an annotation names, nested ones included, by class name."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in found.setdefault(annotation.__name__, set()):
+            return
+        found[annotation.__name__].add(annotation)
+        for field in annotation.model_fields.values():
+            _models_in(field.annotation, found)
+        return
+    for argument in typing.get_args(annotation):
+        _models_in(argument, found)
+
+
+def test_no_two_schemas_of_the_api_share_a_name():
+    """The OpenAPI document names each schema by its class; two classes of one name would
+    silently describe one operation's answer with the other's fields."""
+    from joinedup.api.api import api
+
+    api.urls  # noqa: B018 - builds the routers
+    found: dict[str, set] = {}
+    for _prefix, router in api._routers:
+        for path_operation in router.path_operations.values():
+            for operation in path_operation.operations:
+                for wrapper in operation.response_models.values():
+                    for field in wrapper.model_fields.values():
+                        _models_in(field.annotation, found)
+                body = getattr(operation, "models", [])
+                for model in body:
+                    for field in model.model_fields.values():
+                        _models_in(field.annotation, found)
+    shared = {name: sorted(f"{c.__module__}.{c.__qualname__}" for c in classes)
+              for name, classes in found.items()
+              if len(classes) > 1 and not name.startswith("Ninja")}
+    assert shared == {}

@@ -135,14 +135,14 @@ class DecisionOut(Schema):
     figures_returned: int = Field(description="For an anomaly: figures sent back.")
 
 
-class ActionOut(Schema):
+class RemedialActionOut(Schema):
     action: str
     lead: str | None = Field(description="The slug of the partner that leads it.")
     due: date
     status: Literal["planned", "under_way", "done"]
 
 
-class PlanOut(Schema):
+class RemedialPlanOut(Schema):
     id: int
     decision: int
     owner: str
@@ -154,7 +154,7 @@ class PlanOut(Schema):
     baseline_p_meet_target: float | None
     created_at: datetime
     progress: str = Field(description="Whether it is working, as the figures since show.")
-    actions: list[ActionOut]
+    actions: list[RemedialActionOut]
 
 
 class BoardDecisionOut(Schema):
@@ -179,7 +179,7 @@ class ExceptionDetail(ExceptionOut):
                                          "each naming the one it replaced.")
     earlier_decisions: list[DecisionOut] = Field(
         description="Decisions on its earlier occurrences, most recent first.")
-    plan: PlanOut | None = Field(description="The remedial plan of a performance issue.")
+    plan: RemedialPlanOut | None = Field(description="The remedial plan of a performance issue.")
     board_decisions: list[BoardDecisionOut] = Field(description="The Board's minutes.")
 
 
@@ -238,7 +238,7 @@ def exception_detail(item: ExceptionItem) -> dict:
 
 # ---- deciding -------------------------------------------------------------------------
 
-class PlanIn(Body):
+class RemedialPlanIn(Body):
     owner: Username = Field(description="The username of the person who owns the plan.")
     due: Day = Field(description="When its actions are due, as YYYY-MM-DD.")
     actions: list[text(300)] = Field(default_factory=list, max_length=50,
@@ -257,7 +257,7 @@ class TriageIn(Body):
                                      "should do.")
     board_asked_for: BoardAsk | None = Field(None, description="For an escalation: what the "
                                              "Board is asked to decide.")
-    plan: PlanIn | None = Field(None, description="For a performance issue: its remedial "
+    plan: RemedialPlanIn | None = Field(None, description="For a performance issue: its remedial "
                                 "plan.")
 
 

@@ -52,13 +52,13 @@ class ForumPage(Page):
     items: list[ForumOut]
 
 
-class ChoiceIn(Body):
+class ForumChoiceIn(Body):
     outcome: text(250, 1) = Field(description="The title of an outcome of the strategy.")
     reason: text(2000, 0) = Field(description="Why it matters in the forum's area.")
 
 
 class ChoicesIn(Body):
-    outcomes: list[ChoiceIn] = Field(description="Five or six outcomes, in the forum's "
+    outcomes: list[ForumChoiceIn] = Field(description="Five or six outcomes, in the forum's "
                                      "order; they replace the forum's last choice.")
 
 

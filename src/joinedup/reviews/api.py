@@ -25,7 +25,7 @@ from joinedup.common.api import (
 from joinedup.partnership.api_auth import OPTIONAL_TOKEN, READ, WRITE
 from joinedup.reviews import scoring
 from joinedup.reviews.api_schemas import (
-    QuestionsOut, ResultsOut, RoundPage, ScoresIn, ScoresOut, results_item,
+    SelfAssessmentQuestionsOut, ResultsOut, SelfAssessmentRoundPage, ScoresIn, ScoresOut, results_item,
 )
 from joinedup.reviews.models import Response, SelfAssessmentRound
 from joinedup.reviews.querysets import SCORING_REFUSAL, may_score
@@ -80,7 +80,7 @@ def _scores_item(response: Response | None, round_: SelfAssessmentRound) -> dict
                          "evidence": s.evidence} for s in scores]}
 
 
-@router.get("", response={200: RoundPage, **READ_ERRORS},
+@router.get("", response={200: SelfAssessmentRoundPage, **READ_ERRORS},
             summary="List the self-assessment rounds", openapi_extra=OPTIONAL_TOKEN)
 def list_self_assessment_rounds(request, query: Query[PageQuery]):
     """The rounds, newest first, each open or closed, with how many questions it asks and,
@@ -91,7 +91,7 @@ def list_self_assessment_rounds(request, query: Query[PageQuery]):
     return page(rounds, query, _rounds_listed(user))
 
 
-@router.get("/{round_id}/questions", response={200: QuestionsOut, **DETAIL_ERRORS},
+@router.get("/{round_id}/questions", response={200: SelfAssessmentQuestionsOut, **DETAIL_ERRORS},
             summary="The questions a self-assessment round asks", openapi_extra=OPTIONAL_TOKEN)
 def list_self_assessment_questions(request, round_id: RoundId):
     """The questions as the round asked them, element by element in the 7S model's order,

@@ -18,7 +18,7 @@ Code = text(60, 1)
 Link = text(500, 1)
 
 
-class RoundOut(Schema):
+class SelfAssessmentRoundOut(Schema):
     id: int
     title: str
     opens: dt.date
@@ -30,11 +30,11 @@ class RoundOut(Schema):
                     "management group; empty for anyone else.")
 
 
-class RoundPage(Page):
-    items: list[RoundOut]
+class SelfAssessmentRoundPage(Page):
+    items: list[SelfAssessmentRoundOut]
 
 
-class QuestionOut(Schema):
+class SelfAssessmentQuestionOut(Schema):
     code: str
     element: str = Field(description="The element's key, such as 'staff-and-skills'.")
     element_name: str
@@ -43,13 +43,13 @@ class QuestionOut(Schema):
                                      "partnership's own questions, whose codes start 'own-'.")
 
 
-class QuestionsOut(Schema):
+class SelfAssessmentQuestionsOut(Schema):
     round: int
     score_labels: list[str] = Field(description="The words for the scores 1 to 5.")
-    questions: list[QuestionOut]
+    questions: list[SelfAssessmentQuestionOut]
 
 
-class AnswerIn(Body):
+class SelfAssessmentAnswerIn(Body):
     question: Code = Field(description="The question's code, such as 'goals-1'.")
     score: Annotated[int, Field(ge=1, le=5)] | None = Field(
         None, description="1 to 5; leave it out to keep the question unscored in a draft.")
@@ -61,7 +61,7 @@ class AnswerIn(Body):
 
 
 class ScoresIn(Body):
-    answers: list[AnswerIn] = Field(max_length=200)
+    answers: list[SelfAssessmentAnswerIn] = Field(max_length=200)
     submit: bool = Field(False, description="true to submit: every question of the round "
                                             "must then have a score, sent now or before.")
 

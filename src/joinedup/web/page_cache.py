@@ -126,6 +126,7 @@ def drafts_seen(user) -> tuple[str, list]:
     its theme. A little too wide costs a page made again; never too narrow."""
     from joinedup.common.querysets import partner_organisation_id, sees_everything
     from joinedup.returns.models import DataValue
+    from joinedup.strategy.models import Indicator
 
     if sees_everything(user):
         return "1 = 1", []
