@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from joinedup.history.models import Change
+from joinedup.partnership.meetings import Attendance
 from joinedup.partnership.models import Membership, Person
 from joinedup.returns.models import DataValue
 from joinedup.strategy.models import Milestone, Target
@@ -215,9 +216,24 @@ def test_targets_cannot_be_deleted_in_bulk(admin_as):
     assert not Change.objects.filter(action="delete").exists()
 
 
+def test_a_person_with_attendance_or_scores_on_record_is_kept(admin_as):
+    """Attendance at meetings and self-assessment scores are the partnership's evidence:
+    the person they name cannot be deleted, and the admin says so."""
+    client, _ = admin_as("superuser")
+    member = Person.objects.get(username="board.member")
+    assert Attendance.objects.filter(person=member).exists()
+    page = client.post(f"/admin/partnership/person/{member.pk}/delete/",
+                       {"post": "yes", "change_reason": "Left the Board in May"})
+    assert "would require deleting the following protected related objects" in (
+        page.content.decode())
+    assert Person.objects.filter(pk=member.pk).exists()
+
+
 def test_deleting_a_person_records_their_memberships_going_with_the_reason(admin_as):
     client, user = admin_as("superuser")
-    leaver = Person.objects.get(username="board.member")
+    # a forum chair: members of forums keep no attendance or scores in the demo
+    leaver = Person.objects.get(username="cllr.east")
+    assert not Attendance.objects.filter(person=leaver).exists()
     memberships = set(Membership.objects.filter(person=leaver).values_list("pk", flat=True))
     assert memberships
     url = f"/admin/partnership/person/{leaver.pk}/delete/"

@@ -96,4 +96,4 @@ def test_only_officers_read_the_whole_change_log(person):
     board = Change.objects.visible_to(person("board"))
     assert change not in board
     assert set(board.values_list("content_type__model", flat=True).distinct()) == {
-        "datavalue"}
+        "datavalue", "charterentry", "documentversion"}
