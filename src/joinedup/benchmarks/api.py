@@ -176,7 +176,7 @@ def area_neighbours(request, slug: Code, code: Code):
     found = _set_or_404(slug)
     member = Member.objects.filter(neighbour_set=found, code__iexact=code.strip()).first()
     if member is None:
-        raise HttpError(404, f"The area {code!r} is not one of the {found.name.lower()}.")
+        raise HttpError(404, f"The area {code!r} is not one of the {found.name}.")
     names = dict(found.members.values_list("code", "name"))
     return {"neighbour_set": found.slug, "area": member.code, "name": member.name,
             "neighbours": [{"rank": n.rank, "code": n.neighbour, "distance": n.distance,

@@ -22,7 +22,7 @@ def funnel_svg(benchmark) -> str | None:
               for p in funnel.points]
     lines = [{**line, "kind": LIMIT_NAMES[line["limit"]]} for line in funnel.lines]
     x = {"field": "denominator", "type": "quantitative", "title": "Denominator",
-         "scale": {"type": "log"}}
+         "scale": {"type": "log"}, "axis": {"labelOverlap": "greedy", "labelSeparation": 6}}
     y = {"field": "value", "type": "quantitative", "title": benchmark.indicator.unit,
          "scale": {"zero": False}}
     spec = {"width": 600, "height": 320, "layer": [

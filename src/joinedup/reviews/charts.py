@@ -75,8 +75,10 @@ def radar_spec(names: list[str], series: list[tuple[str, list[float | None]]]) -
                      "color": "#0b0c0c"},
             "encoding": {"x": x, "y": y, "text": {"field": "name"}}})
     if outlines:
+        # one round a line: the legend's names are long, and the chart is narrow
         colour = {"field": "series", "type": "nominal", "title": None,
-                  "scale": {"domain": domain, "range": SERIES_COLOURS[:len(domain)]}}
+                  "scale": {"domain": domain, "range": SERIES_COLOURS[:len(domain)]},
+                  "legend": {"direction": "vertical"}}
         dash = {"field": "series", "type": "nominal", "title": None,
                 "scale": {"domain": domain,
                           "range": [[1, 0], [6, 4], [2, 2], [8, 2, 2, 2]][:len(domain)]}}

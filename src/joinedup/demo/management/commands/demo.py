@@ -113,7 +113,7 @@ class Command(BaseCommand):
             f"{register['risks']} risks on the register; {plans['plans']} delivery plans; "
             f"{places['forums']} forums' chosen outcomes and {places['priorities']} residents' "
             "priorities"
-            + "".join(f"; {count} {what}" for part in (constitution, benchmarks, reviews, public)
+            + "".join(f"; {count:,} {what}" for part in (constitution, benchmarks, reviews, public)
                       for what, count in part.items())
             + "."
         )
