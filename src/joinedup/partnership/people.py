@@ -39,3 +39,20 @@ class PartnershipView(AnonymousUser):
     @property
     def is_authenticated(self):
         return True
+
+
+#: The exit status of a command asked for someone or something that is not there.
+UNKNOWN = 2
+
+
+def viewer_for_command(username: str | None) -> Person | PartnershipView:
+    """Whose view a reading command (``--user USERNAME``) gives: that active person's, or
+    with no ``--user`` the partnership's own; an unknown name is a ``CommandError`` with
+    exit status ``UNKNOWN``."""
+    if not username:
+        return PartnershipView()
+    try:
+        return person_for_command(
+            username, refusal="There is no active person with the username {username!r}.")
+    except CommandError as error:
+        raise CommandError(str(error), returncode=UNKNOWN) from None

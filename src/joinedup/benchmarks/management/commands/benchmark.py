@@ -17,21 +17,14 @@ refused with exit status 2, and nothing is written.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from joinedup.benchmarks.documents import CSV_COLUMNS, benchmark_document, benchmark_rows
 from joinedup.benchmarks.figures import benchmark_for
-from joinedup.common.cells import escape_formula
-from joinedup.partnership.people import PartnershipView, person_for_command
+from joinedup.common.command_output import as_json, rows_as_csv, write_output
+from joinedup.partnership.people import UNKNOWN, viewer_for_command
 from joinedup.strategy.models import Indicator
-
-UNKNOWN = 2
 
 
 class Command(BaseCommand):
@@ -49,14 +42,7 @@ class Command(BaseCommand):
                             help="write to this file instead of standard output")
 
     def handle(self, *args, **options):
-        viewer = PartnershipView()
-        if options["user"]:
-            try:
-                viewer = person_for_command(
-                    options["user"],
-                    refusal="There is no active person with the username {username!r}.")
-            except CommandError as error:
-                raise CommandError(str(error), returncode=UNKNOWN) from None
+        viewer = viewer_for_command(options["user"])
         code = options["indicator"].strip()
         indicator = Indicator.objects.visible_to(viewer).filter(
             Q(code__iexact=code) | Q(slug=code.lower())).first()
@@ -68,23 +54,7 @@ class Command(BaseCommand):
             raise CommandError(f"{indicator.code} has no published figures to compare with.",
                                returncode=UNKNOWN)
         document = benchmark_document(benchmark)
-        content = (json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-                   if options["format"] == "json" else as_csv(benchmark_rows(document)))
-        out = options["out"]
-        if not out:
-            self.stdout.write(content, ending="")
-            return
-        try:
-            Path(out).write_text(content, encoding="utf-8")
-        except OSError as error:
-            raise CommandError(f"Cannot write {out}: {error.strerror}.") from None
-        self.stderr.write(f"The benchmark of {indicator.code} written to {out}.")
-
-
-def as_csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([escape_formula("" if row[c] is None else row[c]) for c in CSV_COLUMNS])
-    return buffer.getvalue()
+        content = (as_json(document) if options["format"] == "json"
+                   else rows_as_csv(benchmark_rows(document), CSV_COLUMNS))
+        write_output(self, content, options["out"],
+                     written=f"The benchmark of {indicator.code}")

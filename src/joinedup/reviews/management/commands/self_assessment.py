@@ -21,18 +21,14 @@ nothing is written.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from joinedup.common.cells import escape_formula
+from joinedup.common.command_output import as_json, rows_as_csv, write_output
 from joinedup.common.querysets import manages_framework
-from joinedup.partnership.people import PartnershipView, person_for_command
+from joinedup.partnership.people import UNKNOWN, viewer_for_command
 from joinedup.reviews import scoring
 from joinedup.reviews.models import Response, SelfAssessmentRound
 from joinedup.reviews.results import (
@@ -43,7 +39,6 @@ from joinedup.reviews.results import (
     round_results,
 )
 
-UNKNOWN = 2
 ROUND_FIELDS = ("id", "title", "opens", "closes", "status", "questions", "submitted")
 
 
@@ -71,14 +66,7 @@ class Command(BaseCommand):
         closing.add_argument("round", help="the round's id or title")
 
     def handle(self, *args, **options):
-        viewer = PartnershipView()
-        if options["user"]:
-            try:
-                viewer = person_for_command(
-                    options["user"],
-                    refusal="There is no active person with the username {username!r}.")
-            except CommandError as error:
-                raise CommandError(str(error), returncode=UNKNOWN) from None
+        viewer = viewer_for_command(options["user"])
         action = options["action"]
         if action == "list":
             rows = [_round_row(r) for r in SelfAssessmentRound.objects.visible_to(viewer)]
@@ -114,17 +102,9 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from None
 
     def _write(self, rows: list[dict], fields: tuple[str, ...], options: dict, noun: str):
-        content = (json.dumps(rows, indent=2, ensure_ascii=False, default=str) + "\n"
-                   if options["format"] == "json" else _csv(rows, fields))
-        out = options["out"]
-        if not out:
-            self.stdout.write(content, ending="")
-            return
-        try:
-            Path(out).write_text(content, encoding="utf-8")
-        except OSError as error:
-            raise CommandError(f"Cannot write {out}: {error.strerror}.") from None
-        self.stderr.write(f"{len(rows)} {noun}{'s' if len(rows) != 1 else ''} written to {out}.")
+        content = as_json(rows) if options["format"] == "json" else rows_as_csv(rows, fields)
+        write_output(self, content, options["out"],
+                     written=f"{len(rows)} {noun}{'s' if len(rows) != 1 else ''}")
 
 
 def _date(text: str) -> dt.date:
@@ -132,16 +112,6 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise CommandError(f"{text!r} is not a date: write it as YYYY-MM-DD.") from None
-
-
-def _csv(rows: list[dict], fields: tuple[str, ...]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(fields)
-    for row in rows:
-        writer.writerow(["" if row[name] is None else escape_formula(row[name])
-                         for name in fields])
-    return buffer.getvalue()
 
 
 def _round_row(round_: SelfAssessmentRound) -> dict:

@@ -17,21 +17,13 @@ An unknown body or person is refused with exit status 2, and nothing is written.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
-from joinedup.common.cells import escape_formula
+from joinedup.common.command_output import as_json, rows_as_csv, write_output
 from joinedup.partnership.models import Body
-from joinedup.partnership.people import PartnershipView, person_for_command
+from joinedup.partnership.people import UNKNOWN, viewer_for_command
 from joinedup.risks.api_schemas import LINK_SEPARATOR, REGISTER_FIELDS, register_summary
 from joinedup.risks.register import register
-
-#: The exit status of a command told of a body or person that does not exist.
-UNKNOWN = 2
 
 
 class Command(BaseCommand):
@@ -52,41 +44,18 @@ class Command(BaseCommand):
                             help="write to this file instead of standard output")
 
     def handle(self, *args, **options):
-        viewer = PartnershipView()
-        if options["user"]:
-            try:
-                viewer = person_for_command(
-                    options["user"],
-                    refusal="There is no active person with the username {username!r}.")
-            except CommandError as error:
-                raise CommandError(str(error), returncode=UNKNOWN) from None
+        viewer = viewer_for_command(options["user"])
         body = _body(options["body"], viewer) if options["body"] else None
         rows = [register_summary(row) for row in register(viewer, body=body).iter_rows(
             named=True)]
         content = as_json(rows) if options["format"] == "json" else as_csv(rows)
-        out = options["out"]
-        if not out:
-            self.stdout.write(content, ending="")
-            return
-        try:
-            Path(out).write_text(content, encoding="utf-8")
-        except OSError as error:
-            raise CommandError(f"Cannot write {out}: {error.strerror}.") from None
-        self.stderr.write(f"{len(rows)} risk{'s' if len(rows) != 1 else ''} written to {out}.")
+        write_output(self, content, options["out"],
+                     written=f"{len(rows)} risk{'s' if len(rows) != 1 else ''}")
 
 
 def as_csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(REGISTER_FIELDS)
-    for row in rows:
-        writer.writerow([escape_formula(LINK_SEPARATOR.join(row[name]) if name == "links"
-                                        else row[name]) for name in REGISTER_FIELDS])
-    return buffer.getvalue()
-
-
-def as_json(rows: list[dict]) -> str:
-    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    return rows_as_csv(rows, REGISTER_FIELDS, lambda name, value: LINK_SEPARATOR.join(value)
+                       if name == "links" else value)
 
 
 def _body(slug: str, viewer) -> Body:
