@@ -26,5 +26,7 @@ def test_every_exception_to_bandit_names_its_test_and_gives_a_reason():
              for line in path.read_text().splitlines() if "# nosec" in line]
     unexplained = [f"{path.relative_to(SOURCE)}: {line.strip()}" for path, line in marks
                    if not re.search(r"# nosec B\d{3}(, B\d{3})* - \S.{8,}", line)]
-    assert len(marks) == 26  # each reviewed: quoted table names, our own SVG, fixed commands
+    # each reviewed: quoted table names, our own SVG, fixed commands, the public pages' stamp
+    # query, and the demo self-assessment's fixed-seed scores
+    assert len(marks) == 28
     assert unexplained == []
