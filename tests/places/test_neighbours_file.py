@@ -167,3 +167,16 @@ def test_an_error_without_settings_exits_1(tmp_path):
         "v.csv::x: x has the same value (1) in every area, so it cannot be standardised",
         "Nothing was written."]
     assert not (tmp_path / "n.csv").exists()
+
+
+def test_a_code_a_spreadsheet_would_run_is_written_as_text(tmp_path):
+    """An area code that starts like a formula is escaped in the CSV, as every export is."""
+    variables = write(tmp_path, "v.csv", "area,a,b\n=1+1,1,2\nE2,2,3\nE3,4,1\n")
+    out = tmp_path / "n.csv"
+    assert main(["--variables", str(variables), "--k", "1", "--out", str(out)]) == 0
+    written = pl.read_csv(out, infer_schema=False).sort("area")
+    assert written.select("area", "neighbour", "rank").rows() == [
+        ("'=1+1", "E2", "1"), ("E2", "'=1+1", "1"), ("E3", "'=1+1", "1")]
+    # standardised, E2–E3 is the farthest pair and twice E2–"=1+1"; E3–"=1+1" is √0.85 of it
+    assert written["distance"].cast(pl.Float64).to_list() == pytest.approx(
+        [0.5, 0.5, 0.85 ** 0.5], abs=1e-12)

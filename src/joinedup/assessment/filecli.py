@@ -26,6 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from joinedup.assessment import file_batches
+from joinedup.common.cells import escape_formulas
 from joinedup.core.engine import OUTPUT_COLUMNS, assess_batches
 from joinedup.core.parameters import AssessmentParameters, ParameterError
 from joinedup.core.schemas import FrameError, check_polarity, check_targets, check_values
@@ -215,7 +216,7 @@ def write(results_batches, out: Path, columns: list[str]) -> int:
                 else pl.DataFrame(schema={c: pl.String for c in columns}))
     temporary = out.with_name(out.name + ".partial")
     try:
-        combined.write_csv(temporary)
+        escape_formulas(combined).write_csv(temporary)
         temporary.replace(out)
     finally:
         temporary.unlink(missing_ok=True)
@@ -311,7 +312,7 @@ def write_gaps(values: pl.DataFrame, polarity, areas: pl.DataFrame, out: Path,
         if path.suffix.lower() == ".parquet":
             frame.write_parquet(path)
         else:
-            frame.with_columns(pl.col(pl.Enum).cast(pl.String)).write_csv(path)
+            escape_formulas(frame.with_columns(pl.col(pl.Enum).cast(pl.String))).write_csv(path)
 
 
 def usage_error(options) -> str | None:

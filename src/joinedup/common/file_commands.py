@@ -6,9 +6,12 @@ Plain Python and Polars: these commands run with no database and no settings.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import polars as pl
+
+from joinedup.common.cells import escape_formulas
 
 
 class InputError(Exception):
@@ -35,15 +38,29 @@ def where(path: Path, kind: str, index: int | None, column: str) -> str:
     return f"{path}:{at}:{column}"
 
 
+def csv_text(frame: pl.DataFrame) -> str:
+    """``frame`` as CSV, with any text a spreadsheet would run as a formula escaped."""
+    return escape_formulas(frame).write_csv()
+
+
+def write_out(frame: pl.DataFrame, out: str) -> None:
+    """Write ``frame`` to standard output as CSV (``out`` is ``-``), or whole to ``out``."""
+    if out == "-":
+        sys.stdout.write(csv_text(frame))
+        return
+    write_whole(frame, Path(out))
+
+
 def write_whole(frame: pl.DataFrame, out: Path) -> None:
     """Write CSV or Parquet (by the name's extension) to a temporary file beside ``out``,
-    then put it in place whole, so a failed write leaves no half file."""
+    then put it in place whole, so a failed write leaves no half file. In CSV, text a
+    spreadsheet would run as a formula is escaped."""
     temporary = out.with_name(out.name + ".partial")
     try:
         if out.suffix.lower() == ".parquet":
             frame.write_parquet(temporary)
         else:
-            frame.write_csv(temporary)
+            escape_formulas(frame).write_csv(temporary)
         temporary.replace(out)
     finally:
         temporary.unlink(missing_ok=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from joinedup.common.file_commands import InputError, write_whole
+from joinedup.common.file_commands import InputError, write_out
 from joinedup.common.file_commands import place as _place
 from joinedup.common.file_commands import where as _where
 from joinedup.core.impact import ImpactError, impact_series, measure_impact, month
@@ -146,10 +146,7 @@ def read_targets(path: Path, areas: pl.Series) -> list[str]:
 
 
 def _write(frame: pl.DataFrame, out: str) -> None:
-    if out == "-":
-        sys.stdout.write(frame.write_csv())
-        return
-    write_whole(frame, Path(out))
+    write_out(frame, out)
 
 
 def main(argv: list[str]) -> int:

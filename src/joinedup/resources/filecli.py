@@ -25,6 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
+from joinedup.common.file_commands import write_out
 from joinedup.core.allocation import BASES, AllocationError, allocate
 
 REQUIRED = ("area", "population", "need")
@@ -159,18 +160,7 @@ def _problems(frame: pl.DataFrame, numbers: list[str], path: Path,
 
 
 def write(allocation: pl.DataFrame, out: str) -> None:
-    frame = allocation.with_columns(pl.col("bound").cast(pl.String))
-    if out == "-":
-        sys.stdout.write(frame.write_csv())
-        return
-    target = Path(out)
-    temporary = target.with_name(target.name + ".partial")
-    try:
-        frame.write_csv(temporary)
-        temporary.replace(target)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+    write_out(allocation.with_columns(pl.col("bound").cast(pl.String)), out)
 
 
 def main(argv: list[str]) -> int:
