@@ -12,14 +12,9 @@ lives with the reports because ``--body`` lists what that body's zero-based repo
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
-from joinedup.common.cells import escape_formula
+from joinedup.common.command_output import as_json, rows_as_csv, write_output
 from joinedup.core.periods import PeriodError, parse_period
 from joinedup.exceptions.api_schemas import SUMMARY_FIELDS, exception_summary
 from joinedup.exceptions.models import IndicatorException
@@ -67,30 +62,13 @@ class Command(BaseCommand):
         rows = rows.order_by("indicator__code", "layer__order", "-period_start", "pk")
         summaries = [exception_summary(item) for item in exception_items(rows, viewer)]
         content = as_json(summaries) if options["format"] == "json" else as_csv(summaries)
-        if not out:
-            self.stdout.write(content, ending="")
-            return
-        try:
-            Path(out).write_text(content, encoding="utf-8")
-        except OSError as error:
-            raise CommandError(f"Cannot write {out}: {error.strerror}.") from None
-        self.stderr.write(f"{len(summaries)} exception{'s' if len(summaries) != 1 else ''} "
-                          f"written to {out}.")
+        write_output(self, content, out, written=f"{len(summaries)} exception"
+                                                 f"{'s' if len(summaries) != 1 else ''}")
 
 
 def as_csv(summaries: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(SUMMARY_FIELDS)
-    for row in summaries:
-        writer.writerow([escape_formula(LIST_SEPARATOR.join(row[name])
-                                        if isinstance(row[name], list) else row[name])
-                         for name in SUMMARY_FIELDS])
-    return buffer.getvalue()
-
-
-def as_json(summaries: list[dict]) -> str:
-    return json.dumps(summaries, indent=2, ensure_ascii=False) + "\n"
+    return rows_as_csv(summaries, SUMMARY_FIELDS, lambda name, value: LIST_SEPARATOR.join(value)
+                       if isinstance(value, list) else value)
 
 
 def _period(text: str) -> str:

@@ -11,14 +11,9 @@ Without --user the list is the partnership's own view.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
-from joinedup.common.cells import escape_formula
+from joinedup.common.command_output import as_json, rows_as_csv, write_output
 from joinedup.partnership.people import PartnershipView, person_for_command
 from joinedup.reports.plan_export import outcome_title
 from joinedup.strategy.delivery import DeliveryPlan
@@ -46,15 +41,8 @@ class Command(BaseCommand):
                  .select_related("lead", "outcome", "indicator__outcome"))
         rows = [plan_row(plan) for plan in plans]
         content = as_json(rows) if options["format"] == "json" else as_csv(rows)
-        out = options["out"]
-        if not out:
-            self.stdout.write(content, ending="")
-            return
-        try:
-            Path(out).write_text(content, encoding="utf-8")
-        except OSError as error:
-            raise CommandError(f"Cannot write {out}: {error.strerror}.", returncode=2) from None
-        self.stderr.write(f"{len(rows)} plan{'s' if len(rows) != 1 else ''} written to {out}.")
+        write_output(self, content, options["out"],
+                     written=f"{len(rows)} plan{'s' if len(rows) != 1 else ''}")
 
     def execute(self, *args, **options):
         try:
@@ -70,13 +58,4 @@ def plan_row(plan: DeliveryPlan) -> dict:
 
 
 def as_csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({name: escape_formula(value) for name, value in row.items()}
-                     for row in rows)
-    return buffer.getvalue()
-
-
-def as_json(rows: list[dict]) -> str:
-    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    return rows_as_csv(rows, FIELDS)
