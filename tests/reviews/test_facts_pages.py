@@ -6,37 +6,13 @@ import html
 import re
 
 import pytest
-from django.urls import NoReverseMatch, clear_url_caches, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from joinedup.partnership.meetings import Attendance
 from joinedup.partnership.models import Meeting, Person
-from joinedup.reviews import facts_views, urls
 
 pytestmark = pytest.mark.django_db
-
-#: The patterns ``reviews/urls.py`` holds for these pages.
-PATTERNS = [path("facts/", facts_views.facts, name="facts"),
-            path("facts/meetings/<int:pk>/attendance/", facts_views.attendance,
-                 name="attendance")]
-
-
-@pytest.fixture(autouse=True)
-def fact_urls():
-    """The pages' routes, added for the test if ``reviews/urls.py`` does not hold them."""
-    try:
-        reverse("reviews:facts")
-        yield
-        return
-    except NoReverseMatch:
-        pass
-    urls.urlpatterns.extend(PATTERNS)
-    clear_url_caches()
-    yield
-    for pattern in PATTERNS:
-        urls.urlpatterns.remove(pattern)
-    clear_url_caches()
-
 
 def words(response) -> str:
     page = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", response.content.decode(), flags=re.S)

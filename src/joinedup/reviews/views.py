@@ -8,7 +8,6 @@ scores, who sees results, who agrees actions) live in ``querysets`` and ``scorin
 
 from __future__ import annotations
 
-import importlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from joinedup.common.charts import render_svg
 from joinedup.reviews import scoring
 from joinedup.reviews.charts import radar_spec
+from joinedup.reviews.facts import partnership_facts
 from joinedup.reviews.forms import AgreeActionForm, ScoresForm
 from joinedup.reviews.models import AgreedAction, Response, SelfAssessmentRound
 from joinedup.reviews.querysets import (
@@ -82,16 +82,6 @@ def score(request, pk: int):
         "first_field": f"score-{form.questions[0].code}" if form.questions else ""})
 
 
-def facts_for(user):
-    """The facts of partnership working, computed, for the page beside the results; none
-    where the facts are not there to compute."""
-    try:
-        facts = importlib.import_module("joinedup.reviews.facts")
-    except ImportError:
-        return None
-    return facts.partnership_facts(user, today=timezone.localdate())
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def results(request, pk: int):
@@ -132,5 +122,6 @@ def results(request, pk: int):
               .select_related("action__lead", "agreed_by"))
     return render(request, "reviews/results.html", {
         "round": round_, "results": found, "chart": chart, "agree_form": form,
-        "may_agree": may_agree, "agreed": list(agreed), "facts": facts_for(request.user),
+        "may_agree": may_agree, "agreed": list(agreed),
+        "facts": partnership_facts(request.user, today=timezone.localdate()),
         "by_element": {row["element"]: row for row in found.elements}})
